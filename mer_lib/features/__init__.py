@@ -1,0 +1,1 @@
+"""Input representations: audio, symbolic and text features, MIDI rendering, cache."""

@@ -1,0 +1,251 @@
+"""Audio features with librosa: loading, log-mel, MFCC (+CMVN), chroma, summary statistics.
+
+The plain functions (``log_mel``, ``mfcc``...) work on sample arrays. The registered
+extractors (``log_mel``, ``mfcc``, ``chroma``, ``chunk_log_mel``, ``audio_stats``) add the
+audio front end (load, excerpt, augmentation) and a fixed frame count; the paper presets are
+in :mod:`mer_lib.features.presets`.
+
+Silent audio is not an error: its log-mel is the -100 dB floor, its CMVN-normalised MFCCs and
+its chroma are zeros.
+
+Notebook: ``00_primer`` (the input representations), and every paper notebook.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from mer_lib.features.registry import FrontEnd, register
+
+DEFAULT_SR = 22050
+#: The log-mel floor (``power_to_db`` with ``amin=1e-10``): the value of silence.
+SILENCE_DB = -100.0
+
+
+def load_audio(path, sr: int = DEFAULT_SR, offset: float = 0.0, duration: float | None = None) -> np.ndarray:
+    """Read mono audio resampled to ``sr``.
+
+    Raises:
+        FileNotFoundError: The file does not exist.
+        ValueError: The file cannot be decoded or holds no samples.
+    """
+    import librosa
+
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"audio file not found: {path}")
+    try:
+        y, _ = librosa.load(str(path), sr=sr, mono=True, offset=offset, duration=duration)
+    except Exception as err:  # soundfile/audioread raise many types for corrupt files
+        raise ValueError(f"unreadable audio file {path}: {err}") from err
+    if y.size == 0:
+        raise ValueError(f"audio file {path} holds no samples")
+    return y
+
+
+def log_mel(y: np.ndarray, sr: int = DEFAULT_SR, n_mels: int = 128, n_fft: int = 2048,
+            hop_length: int = 512, window: str = "hann", fmin: float = 0.0,
+            fmax: float | None = None) -> np.ndarray:
+    """Log-power mel spectrogram in dB (floor -100 dB), shape ``(n_mels, frames)``."""
+    import librosa
+
+    mel = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length,
+                                         window=window, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    return librosa.power_to_db(mel, ref=1.0, top_db=None).astype(np.float32)
+
+
+def cmvn(features: np.ndarray, eps: float = 1e-8) -> np.ndarray:
+    """Cepstral mean and variance normalisation over time (per row).
+
+    Each row gets zero mean and unit variance; a constant row (e.g. silence) becomes zeros.
+    """
+    mean = features.mean(axis=1, keepdims=True)
+    std = features.std(axis=1, keepdims=True)
+    return ((features - mean) / (std + eps)).astype(np.float32)
+
+
+def mfcc(y: np.ndarray, sr: int = DEFAULT_SR, n_mfcc: int = 20, n_mels: int = 128,
+         n_fft: int = 2048, hop_length: int = 512, normalize: bool = True,
+         window: str = "hann") -> np.ndarray:
+    """MFCCs, shape ``(n_mfcc, frames)``; CMVN-normalised when ``normalize``."""
+    import librosa
+
+    coefficients = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=n_mfcc, n_mels=n_mels,
+                                        n_fft=n_fft, hop_length=hop_length, window=window)
+    return cmvn(coefficients) if normalize else coefficients.astype(np.float32)
+
+
+def chroma(y: np.ndarray, sr: int = DEFAULT_SR, n_fft: int = 2048, hop_length: int = 512,
+           window: str = "hann", tuning: float | None = None) -> np.ndarray:
+    """STFT chromagram, shape ``(12, frames)``, each frame max-normalised (silent frames: 0).
+
+    ``tuning=None`` estimates the tuning deviation from the clip (librosa's default).
+    """
+    import librosa
+
+    return librosa.feature.chroma_stft(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length,
+                                       window=window, tuning=tuning).astype(np.float32)
+
+
+def audio_statistics(y: np.ndarray, sr: int = DEFAULT_SR) -> dict[str, float]:
+    """Clip-level summary statistics for the Audio-LR baseline.
+
+    Mean and std of 20 MFCCs, 12 chroma bins, spectral centroid and RMS, plus a tempo
+    estimate (BPM).
+    """
+    import librosa
+
+    stats = {}
+    blocks = {
+        "mfcc": librosa.feature.mfcc(y=y, sr=sr, n_mfcc=20),
+        "chroma": librosa.feature.chroma_stft(y=y, sr=sr),
+        "centroid": librosa.feature.spectral_centroid(y=y, sr=sr),
+        "rms": librosa.feature.rms(y=y),
+    }
+    for name, matrix in blocks.items():
+        for i, (m, s) in enumerate(zip(matrix.mean(axis=1), matrix.std(axis=1))):
+            suffix = f"{name}{i}" if matrix.shape[0] > 1 else name
+            stats[f"{suffix}_mean"], stats[f"{suffix}_std"] = float(m), float(s)
+    tempo = librosa.feature.tempo(y=y, sr=sr)
+    stats["tempo"] = float(np.atleast_1d(tempo)[0])
+    return stats
+
+
+# --------------------------------------------------------------------------------------------
+# Registered extractors: the audio front end (load → excerpt → augment) and feature functions.
+# --------------------------------------------------------------------------------------------
+
+class Signal(NamedTuple):
+    """Mono samples and their rate: what the audio front end hands to feature functions."""
+
+    y: np.ndarray
+    sr: int
+
+
+MIDI_SUFFIXES = (".mid", ".midi")
+
+
+def audio_front_end(source, sr: int = DEFAULT_SR, excerpt: str = "full", seconds: float | None = None,
+                    seed: int = 0, pitch_shift: float = 0.0, downsample_sr: int | None = None) -> Signal:
+    """Load a clip's audio, cut its excerpt and apply training augmentation.
+
+    Args:
+        source: An audio file; a MIDI file (rendered with the SoundFont and cached, which is
+            how EMOPIA and the synthetic corpus get audio); a ``(samples, rate)`` pair; or a
+            :class:`Signal`.
+        sr: Sample rate the clip is resampled to.
+        excerpt: ``full``, ``first``, ``random`` or ``mmer_analysis`` (see
+            :func:`mer_lib.features.excerpts.select`).
+        seconds: Excerpt length in seconds (for ``first`` and ``random``; the crop length of
+            ``mmer_analysis``, default 73).
+        seed: Seed of random crops (with the clip's file name).
+        pitch_shift: Semitones (augmentation, training data only).
+        downsample_sr: Resample down to this rate and back (augmentation, training data only).
+
+    Raises:
+        FileNotFoundError: Missing file.
+        ValueError: Unreadable file, a MIDI without notes, or no samples left.
+    """
+    from mer_lib.features import augment, excerpts
+
+    if isinstance(source, tuple):
+        y, source_sr = source
+        y = np.asarray(y, dtype=np.float32)
+        if source_sr != sr:
+            import librosa
+
+            y = librosa.resample(y, orig_sr=source_sr, target_sr=sr)
+        name = "array"
+    else:
+        path = Path(source)
+        if path.suffix.lower() in MIDI_SUFFIXES:
+            from mer_lib.features.render import rendered_audio
+
+            path = rendered_audio(path, sr=sr)
+        # Reading only the needed head is much faster than decoding a whole track.
+        duration = seconds if excerpt == "first" else None
+        y, name = load_audio(path, sr=sr, duration=duration), path.name
+    y = excerpts.select(y, sr, excerpt, seconds, seed, name)
+    if y.size == 0:
+        raise ValueError(f"audio clip {name}: no samples left after the {excerpt!r} excerpt")
+    return Signal(augment.augment(y, sr, pitch_shift, downsample_sr), sr)
+
+
+AUDIO = FrontEnd("audio", audio_front_end, augmentation=("pitch_shift", "downsample_sr"))
+
+
+def fix_frames(features: np.ndarray, n_frames: int | None, pad_value: float = 0.0) -> np.ndarray:
+    """Truncate or pad (with ``pad_value``) the last axis to ``n_frames``; None keeps it."""
+    if n_frames is None:
+        return features
+    if features.shape[-1] >= n_frames:
+        return features[..., :n_frames]
+    width = [(0, 0)] * (features.ndim - 1) + [(0, n_frames - features.shape[-1])]
+    return np.pad(features, width, constant_values=pad_value)
+
+
+@register("log_mel", AUDIO)
+def log_mel_features(signal: Signal, n_mels: int = 128, n_fft: int = 2048, hop_length: int = 512,
+                     window: str = "hann", fmin: float = 0.0, fmax: float | None = None,
+                     n_frames: int | None = None) -> np.ndarray:
+    """Log-mel spectrogram (dB), ``(n_mels, frames)``; short clips padded with the -100 dB floor."""
+    mel = log_mel(signal.y, signal.sr, n_mels, n_fft, hop_length, window, fmin, fmax)
+    return fix_frames(mel, n_frames, pad_value=SILENCE_DB)
+
+
+@register("mfcc", AUDIO)
+def mfcc_features(signal: Signal, n_mfcc: int = 20, n_mels: int = 128, n_fft: int = 2048,
+                  hop_length: int = 512, window: str = "hann", normalize: bool = True,
+                  n_frames: int | None = None) -> np.ndarray:
+    """MFCCs, ``(n_mfcc, frames)``, CMVN-normalised per coefficient when ``normalize``."""
+    coefficients = mfcc(signal.y, signal.sr, n_mfcc, n_mels, n_fft, hop_length, normalize, window)
+    return fix_frames(coefficients, n_frames)
+
+
+@register("chroma", AUDIO)
+def chroma_features(signal: Signal, n_fft: int = 2048, hop_length: int = 512, window: str = "hann",
+                    tuning: float | None = None, n_frames: int | None = None) -> np.ndarray:
+    """STFT chromagram, ``(12, frames)``."""
+    return fix_frames(chroma(signal.y, signal.sr, n_fft, hop_length, window, tuning), n_frames)
+
+
+@register("chunk_log_mel", AUDIO)
+def chunk_log_mel_features(signal: Signal, chunk_seconds: float = 3.69, hop_seconds: float | None = None,
+                           n_mels: int = 128, n_fft: int = 512, hop_length: int = 256) -> np.ndarray:
+    """Log-mel spectrograms of consecutive short chunks, ``(n_chunks, n_mels, frames)``.
+
+    For chunk-level models (e.g. the short-chunk ResNet), which are trained on chunks and
+    average their predictions over a clip's chunks.
+    """
+    from mer_lib.features.excerpts import chunks
+
+    pieces = chunks(signal.y, signal.sr, chunk_seconds, hop_seconds)
+    return np.stack([log_mel(p, signal.sr, n_mels, n_fft, hop_length) for p in pieces])
+
+
+def _audio_stat_labels() -> list[str]:
+    return list(audio_statistics(_TEST_TONE, DEFAULT_SR))
+
+
+@register("audio_stats", AUDIO, labels=_audio_stat_labels)
+def audio_stats_features(signal: Signal) -> np.ndarray:
+    """Clip-level summary vector (see :func:`audio_statistics`; names: ``labels("audio_stats")``)."""
+    return np.array(list(audio_statistics(signal.y, signal.sr).values()), dtype=np.float32)
+
+
+_TEST_TONE = (0.1 * np.sin(2 * np.pi * 440 * np.arange(DEFAULT_SR) / DEFAULT_SR)).astype(np.float32)
+
+
+def warm_up() -> None:
+    """Run librosa's numba-compiled paths once in this process.
+
+    librosa caches compiled functions on disk; several fresh worker processes compiling at
+    once can leave a corrupt cache entry (segfaults later), so the parent process compiles
+    (or loads) them before workers start.
+    """
+    for dtype in (np.float32, np.float64):
+        audio_statistics(_TEST_TONE.astype(dtype), DEFAULT_SR)
+        chroma(_TEST_TONE.astype(dtype), DEFAULT_SR)

@@ -1,0 +1,111 @@
+"""On-disk feature cache: one ``.npy`` file per (dataset, clip, extractor, parameters, version).
+
+Layout under ``cache_dir() / "features"`` (what ``make clean-cache`` deletes)::
+
+    <dataset>/<extractor>/v<version>-<params hash>/params.json     the parameters, for people
+    <dataset>/<extractor>/v<version>-<params hash>/<clip>-<source hash>.npy
+
+The *source hash* fingerprints what the clip's feature was computed from (a file's path,
+size and modification time, or a text's content), so an edited file or a regenerated corpus
+is a miss rather than a stale hit. Changing any parameter or the extractor's version changes
+the folder, so results of other parameter sets are never returned.
+
+Writes are atomic (a temporary file in the same folder, then ``os.replace``): an interrupted
+run leaves no partial file, and two processes computing the same key both write a complete
+file, the last rename winning. A cache file that cannot be read (truncated, overwritten by
+something else) is **recomputed with a warning naming the file**: the cache only holds
+derived data, so recomputing is always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import tempfile
+import warnings
+from pathlib import Path
+from typing import Any, Mapping
+
+import numpy as np
+
+from mer_lib.paths import cache_dir
+
+
+def feature_cache_root(root: str | os.PathLike | None = None) -> Path:
+    """The feature cache folder: ``root`` or ``cache_dir() / "features"``."""
+    return Path(root) if root is not None else cache_dir() / "features"
+
+
+def stable_hash(value: Any, length: int = 12) -> str:
+    """Short SHA-1 of a JSON rendering of ``value`` (sorted keys; tuples as lists)."""
+    text = json.dumps(value, sort_keys=True, default=repr)
+    return hashlib.sha1(text.encode()).hexdigest()[:length]
+
+
+def source_fingerprint(value: Any) -> str:
+    """Identity of a clip's source: a file's path/size/mtime, else the value's content."""
+    if isinstance(value, (str, os.PathLike)) and len(str(value)) < 4096 and Path(value).is_file():
+        stat = Path(value).stat()
+        return stable_hash([str(Path(value).resolve()), stat.st_size, stat.st_mtime_ns], 10)
+    return stable_hash(value, 10)
+
+
+def _safe_name(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._=-]+", "_", str(text))[:120] or "_"
+
+
+class FeatureCache:
+    """The on-disk cache of one feature root (see the module docstring).
+
+    Args:
+        root: Cache folder; default ``cache_dir() / "features"``.
+    """
+
+    def __init__(self, root: str | os.PathLike | None = None):
+        self.root = feature_cache_root(root)
+
+    def folder(self, dataset: str, extractor: str, params: Mapping[str, Any], version: int) -> Path:
+        """Folder of one (dataset, extractor, parameter set, version); records params.json."""
+        folder = (self.root / _safe_name(dataset) / _safe_name(extractor)
+                  / f"v{version}-{stable_hash(dict(params))}")
+        record = folder / "params.json"
+        if not record.is_file():
+            folder.mkdir(parents=True, exist_ok=True)
+            _atomic_write(record, lambda handle: handle.write(
+                json.dumps({"extractor": extractor, "version": version, "params": dict(params)},
+                           indent=1, sort_keys=True, default=repr).encode()))
+        return folder
+
+    def path(self, folder: Path, clip_id: str, fingerprint: str) -> Path:
+        """File of one clip in ``folder``."""
+        return folder / f"{_safe_name(clip_id)}-{fingerprint}.npy"
+
+    def load(self, path: Path) -> np.ndarray | None:
+        """The cached array, or None on a miss or (with a warning) an unreadable file."""
+        if not path.is_file():
+            return None
+        try:
+            return np.load(path, allow_pickle=False)
+        except Exception as err:  # numpy raises ValueError/OSError/EOFError for bad files
+            warnings.warn(f"corrupt feature cache file {path} ({type(err).__name__}: {err}); "
+                          "it will be recomputed", RuntimeWarning, stacklevel=2)
+            return None
+
+    def save(self, path: Path, array: np.ndarray) -> Path:
+        """Write ``array`` atomically to ``path``."""
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, lambda handle: np.save(handle, np.asarray(array), allow_pickle=False))
+        return path
+
+
+def _atomic_write(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

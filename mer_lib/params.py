@@ -1,0 +1,108 @@
+"""Notebook profiles: ``notebooks/params/<notebook>/<profile>.yaml``.
+
+A profile changes a notebook's data and budgets, never its method. Its keys are the
+notebook's parameters (the names in the cell tagged ``parameters``); a key the notebook
+does not declare is an error, not a silently ignored typo.
+"""
+
+from __future__ import annotations
+
+import difflib
+from pathlib import Path
+
+import yaml
+
+from mer_lib.paths import NOTEBOOKS_DIR, PARAMS_DIR
+
+#: Profiles that run on the embedded synthetic corpus; every other profile is a real-data one.
+SYNTHETIC_PROFILES = ("smoke", "demo")
+
+
+class ProfileError(ValueError):
+    """An unknown notebook, profile or parameter."""
+
+
+def _suggest(name: str, choices) -> str:
+    close = difflib.get_close_matches(name, list(choices), n=1)
+    return f" Did you mean {close[0]!r}?" if close else ""
+
+
+def notebook_names(notebooks_dir: Path = NOTEBOOKS_DIR) -> list[str]:
+    """Names (file stems) of the study's notebooks, in course order."""
+    return sorted(p.stem for p in Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))
+
+
+def notebook_path(notebook: str, notebooks_dir: Path = NOTEBOOKS_DIR) -> Path:
+    """Path of a notebook from its name (``"00_primer"``); clear error when unknown."""
+    names = notebook_names(notebooks_dir)
+    if notebook not in names:
+        raise ProfileError(
+            f"Unknown notebook {notebook!r}.{_suggest(notebook, names)} Available: {', '.join(names)}"
+        )
+    return Path(notebooks_dir) / f"{notebook}.ipynb"
+
+
+def profile_names(notebook: str, params_dir: Path = PARAMS_DIR) -> list[str]:
+    """Profiles defined for ``notebook`` (YAML files in its params folder)."""
+    return sorted(p.stem for p in (Path(params_dir) / notebook).glob("*.yaml"))
+
+
+def load_profile(notebook: str, profile: str, params_dir: Path = PARAMS_DIR) -> dict:
+    """Read a profile's parameters.
+
+    Args:
+        notebook: Notebook name, e.g. ``"00_primer"``.
+        profile: Profile name, e.g. ``"demo"``.
+        params_dir: Folder holding ``<notebook>/<profile>.yaml``.
+
+    Returns:
+        dict of parameter name to value (``PROFILE`` included).
+
+    Raises:
+        ProfileError: When the profile does not exist or its file is not a mapping.
+    """
+    path = Path(params_dir) / notebook / f"{profile}.yaml"
+    if not path.is_file():
+        names = profile_names(notebook, params_dir)
+        raise ProfileError(
+            f"Unknown profile {profile!r} for notebook {notebook!r}.{_suggest(profile, names)} "
+            f"Available: {', '.join(names) or 'none'} (files in {path.parent})"
+        )
+    values = yaml.safe_load(path.read_text()) or {}
+    if not isinstance(values, dict):
+        raise ProfileError(f"{path} must hold a mapping of PARAMETER: value, got {type(values).__name__}")
+    values["PROFILE"] = profile
+    return values
+
+
+def check_parameters(values: dict, declared, source: str) -> None:
+    """Refuse parameters the notebook does not declare.
+
+    Args:
+        values: Parameters to inject.
+        declared: Names declared in the notebook's ``parameters`` cell.
+        source: Where ``values`` came from, for the message.
+
+    Raises:
+        ProfileError: Naming the first unknown parameter.
+    """
+    declared = list(declared)
+    for name in values:
+        if name not in declared:
+            raise ProfileError(
+                f"Unknown parameter {name!r} in {source}.{_suggest(name, declared)} "
+                f"The notebook declares: {', '.join(declared)}"
+            )
+
+
+def notebook_params(namespace: dict) -> dict:
+    """The run's parameters from a notebook's namespace: its upper-case literal names.
+
+    Called first thing after the ``parameters`` cell, so it sees exactly the parameters
+    (papermill-injected values included) and nothing imported later.
+    """
+    literal = (str, int, float, bool, list, tuple, dict, type(None))
+    return {
+        k: v for k, v in namespace.items()
+        if k.isupper() and not k.startswith("_") and isinstance(v, literal)
+    }

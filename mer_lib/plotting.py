@@ -1,0 +1,149 @@
+"""Plots used across the notebooks. Every function takes ``ax=None`` and returns ``(fig, ax)``.
+
+None calls ``plt.show()``: notebooks display figures inline and :meth:`Run.save_figure`
+writes them to the report.
+
+Notebook: ``00_primer`` and every paper notebook.
+"""
+
+from __future__ import annotations
+
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+QUADRANT_COLORS = {"Q1": "#e69f00", "Q2": "#d55e00", "Q3": "#0072b2", "Q4": "#009e73"}
+QUADRANT_NAMES = {"Q1": "Q1 happy/excited", "Q2": "Q2 angry/tense",
+                  "Q3": "Q3 sad/depressed", "Q4": "Q4 calm/relaxed"}
+
+
+def _axes(ax, figsize=(5, 4)):
+    if ax is None:
+        fig, ax = plt.subplots(figsize=figsize)
+    else:
+        fig = ax.figure
+    return fig, ax
+
+
+def va_plane(valence, arousal, labels=None, ax=None, limits=(-1, 1), title="Valence–arousal plane",
+             alpha: float = 0.6, s: float = 14):
+    """Scatter clips on the valence–arousal plane with the quadrant lines.
+
+    Args:
+        valence: Valence per clip.
+        arousal: Arousal per clip.
+        labels: Optional class per clip (quadrant names get their standard colours).
+        limits: Axis range; the quadrant lines are drawn at its midpoint.
+    """
+    fig, ax = _axes(ax, (5, 5))
+    valence, arousal = np.asarray(valence, float), np.asarray(arousal, float)
+    if labels is None:
+        ax.scatter(valence, arousal, s=s, alpha=alpha, color="0.3")
+    else:
+        labels = np.asarray(labels)
+        for label in sorted(set(labels.tolist()), key=str):
+            mask = labels == label
+            ax.scatter(valence[mask], arousal[mask], s=s, alpha=alpha,
+                       color=QUADRANT_COLORS.get(label), label=QUADRANT_NAMES.get(label, str(label)))
+        ax.legend(fontsize=7, loc="best", framealpha=0.8)
+    mid = (limits[0] + limits[1]) / 2
+    ax.axhline(mid, color="k", lw=0.8)
+    ax.axvline(mid, color="k", lw=0.8)
+    ax.set(xlim=limits, ylim=limits, xlabel="valence", ylabel="arousal", title=title, aspect="equal")
+    return fig, ax
+
+
+def pred_vs_obs(y_true, y_pred, ax=None, label="", title=None):
+    """Predicted against observed values with the identity line."""
+    fig, ax = _axes(ax, (4, 4))
+    y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
+    ax.scatter(y_true, y_pred, s=12, alpha=0.6)
+    low, high = float(min(y_true.min(), y_pred.min())), float(max(y_true.max(), y_pred.max()))
+    ax.plot([low, high], [low, high], "k--", lw=0.8)
+    ax.set(xlabel=f"observed {label}".strip(), ylabel=f"predicted {label}".strip(),
+           title=title or f"{label} predicted vs observed".strip())
+    return fig, ax
+
+
+def confusion_matrix(cm, labels, ax=None, normalize: bool = True, title="Confusion matrix", cmap="Blues"):
+    """Heat map of a confusion matrix (rows: true, columns: predicted).
+
+    Args:
+        cm: Square matrix of counts.
+        labels: Class names in matrix order.
+        normalize: Show row-normalised rates (counts are annotated either way).
+    """
+    fig, ax = _axes(ax, (4.2, 3.8))
+    cm = np.asarray(cm, float)
+    rates = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
+    image = ax.imshow(rates, cmap=cmap, vmin=0, vmax=1 if normalize else None)
+    for i in range(cm.shape[0]):
+        for j in range(cm.shape[1]):
+            text = f"{rates[i, j]:.2f}\n({int(cm[i, j])})" if normalize else f"{int(cm[i, j])}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=7,
+                    color="white" if rates[i, j] > 0.6 * np.nanmax(rates) else "black")
+    ax.set_xticks(range(len(labels)), labels)
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set(xlabel="predicted", ylabel="true", title=title)
+    fig.colorbar(image, ax=ax, fraction=0.046)
+    return fig, ax
+
+
+def training_curves(history, ax=None, keys=None, title="Training curves"):
+    """Per-epoch curves from a history dict ``{"train_loss": [...], "val_loss": [...], ...}``."""
+    fig, ax = _axes(ax, (5, 3.5))
+    for key in keys or list(history):
+        values = history[key]
+        ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=key)
+    ax.set(xlabel="epoch", title=title)
+    ax.legend(fontsize=8)
+    return fig, ax
+
+
+def feature_map(matrix, ax=None, sr: int = 22050, hop_length: int = 512, y_axis=None,
+                title="", colorbar: bool = True):
+    """Display a time–frequency representation (mel, chroma, MFCC) with librosa.
+
+    Args:
+        matrix: ``(bins, frames)`` array.
+        y_axis: librosa axis type: ``"mel"``, ``"chroma"``, ``None`` for coefficients.
+    """
+    import librosa.display
+
+    fig, ax = _axes(ax, (6, 2.6))
+    image = librosa.display.specshow(matrix, sr=sr, hop_length=hop_length, x_axis="time",
+                                     y_axis=y_axis, ax=ax, cmap="magma")
+    ax.set(title=title)
+    if colorbar:
+        fig.colorbar(image, ax=ax, fraction=0.03)
+    return fig, ax
+
+
+def piano_roll(midi, ax=None, fs: int = 50, pitch_range=(21, 109), title="Piano roll"):
+    """Piano roll of a ``pretty_midi.PrettyMIDI`` (velocity as colour)."""
+    fig, ax = _axes(ax, (6, 2.6))
+    roll = midi.get_piano_roll(fs=fs)[pitch_range[0]:pitch_range[1]]
+    ax.imshow(roll, aspect="auto", origin="lower", cmap="gray_r", interpolation="nearest",
+              extent=(0, roll.shape[1] / fs, pitch_range[0], pitch_range[1]))
+    ax.set(xlabel="time (s)", ylabel="MIDI pitch", title=title)
+    return fig, ax
+
+
+def circumplex(words: dict[str, float], ax=None, radius: float = 0.8,
+               title="Russell's circumplex of affect"):
+    """Emotion words placed at their angle (degrees) on the valence–arousal circle."""
+    fig, ax = _axes(ax, (5, 5))
+    theta = np.linspace(0, 2 * np.pi, 200)
+    ax.plot(radius * np.cos(theta), radius * np.sin(theta), color="0.7", lw=0.8)
+    for q, (x, y) in {"Q1": (0.5, 0.5), "Q2": (-0.5, 0.5), "Q3": (-0.5, -0.5), "Q4": (0.5, -0.5)}.items():
+        ax.text(x, y, QUADRANT_NAMES[q], ha="center", va="center", fontsize=8,
+                color=QUADRANT_COLORS[q], alpha=0.8)
+    for word, angle in words.items():
+        x, y = radius * np.cos(np.radians(angle)), radius * np.sin(np.radians(angle))
+        ax.plot(x, y, "o", color="0.2", ms=3)
+        ax.text(1.08 * x, 1.08 * y, word, fontsize=7, ha="left" if x >= 0 else "right", va="center")
+    ax.axhline(0, color="k", lw=0.8)
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set(xlim=(-1.25, 1.25), ylim=(-1.1, 1.1), xlabel="valence", ylabel="arousal",
+           title=title, aspect="equal")
+    return fig, ax

@@ -1,0 +1,223 @@
+"""Reports: one folder per run with figures, tables and ``results.json``.
+
+A notebook calls :func:`start_run` once, then ``run.save_figure``, ``run.save_table`` and
+finally ``run.write_results``. The layout (``../shared/GUIDE.md``)::
+
+    reports/<notebook>/<profile>/
+        figures/*.png
+        tables/*.csv, tables/*.md
+        results.json
+        notebook.ipynb          (written by the runner)
+
+``results.json`` schema (read by the reports index and by outside checks)::
+
+    {"notebook", "profile", "dataset", "seeds": [...],
+     "metrics": {"<row>.<metric>": mean over seeds},
+     "metrics_std": {"<row>.<metric>": std over seeds},
+     "paper": {"<row>.<metric>": the paper's value},
+     "params", "versions", "git_commit", "wall_s"}
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from mer_lib.paths import reports_dir
+from mer_lib.repro import run_info
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+FIGURE_DPI = 100
+
+
+def _check_name(kind: str, name: str) -> str:
+    if not _NAME.match(name):
+        raise ValueError(f"{kind} name {name!r} must be lower_snake_case (letters, digits, _)")
+    return name
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temporary file and a rename (never half-written)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass
+class Run:
+    """A notebook run and the folder its report goes to. Create it with :func:`start_run`."""
+
+    notebook: str
+    profile: str
+    dataset: str
+    out_dir: Path
+    params: dict = field(default_factory=dict)
+    started: float = field(default_factory=time.time)
+
+    @property
+    def figures_dir(self) -> Path:
+        return self.out_dir / "figures"
+
+    @property
+    def tables_dir(self) -> Path:
+        return self.out_dir / "tables"
+
+    def save_figure(self, fig, name: str, dpi: int = FIGURE_DPI) -> Path:
+        """Save ``fig`` as ``figures/<name>.png`` (modest dpi keeps reports small)."""
+        path = self.figures_dir / f"{_check_name('figure', name)}.png"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=dpi, bbox_inches="tight")
+        return path
+
+    def save_table(self, table: pd.DataFrame, name: str, float_format: str = "%.4f") -> Path:
+        """Save ``table`` as ``tables/<name>.csv`` and ``tables/<name>.md``."""
+        stem = self.tables_dir / _check_name("table", name)
+        stem.parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(stem.with_suffix(".csv"), table.to_csv(float_format=float_format))
+        atomic_write_text(stem.with_suffix(".md"), table.to_markdown(floatfmt=float_format[1:]) + "\n")
+        return stem.with_suffix(".csv")
+
+    def write_results(self, scores: pd.DataFrame, paper: dict | None = None, seeds=None) -> dict:
+        """Aggregate per-seed scores and write ``results.json``.
+
+        Args:
+            scores: One line per (row, seed): columns ``row``, ``seed`` and one column per
+                metric (lower_snake names, e.g. ``q4_acc``). NaN means "not applicable".
+            paper: The paper's values, ``{"<row>.<metric>": value}``.
+            seeds: Seeds used (default: the distinct values of ``scores.seed``).
+
+        Returns:
+            The dict written to ``results.json``.
+        """
+        metrics, metrics_std = summarize_scores(scores)
+        paper = {k: float(v) for k, v in (paper or {}).items()}
+        for key in paper:
+            row, _, metric = key.partition(".")
+            _check_name("row", row)
+            _check_name("metric", metric)
+        if seeds is None:
+            seeds = sorted(int(s) for s in pd.unique(scores["seed"]))
+        info = run_info()
+        results = {
+            "notebook": self.notebook,
+            "profile": self.profile,
+            "dataset": self.dataset,
+            "seeds": [int(s) for s in seeds],
+            "metrics": metrics,
+            "metrics_std": metrics_std,
+            "paper": paper,
+            "params": _jsonable(self.params),
+            "versions": info["versions"],
+            "git_commit": info["git_commit"],
+            "host": info["host"],
+            "gpu": info["gpu"],
+            "wall_s": round(time.time() - self.started, 2),
+        }
+        atomic_write_text(self.out_dir / "results.json", json.dumps(results, indent=2) + "\n")
+        return results
+
+
+def start_run(notebook: str, profile: str, dataset: str, params: dict | None = None,
+              out_dir: str | os.PathLike | None = None) -> Run:
+    """Begin a run: create its report folder and start the wall clock.
+
+    Args:
+        notebook: Notebook name, e.g. ``"00_primer"``.
+        profile: Profile name, e.g. ``"demo"``.
+        dataset: Name of the dataset the run uses.
+        params: The run's parameters (see :func:`mer_lib.params.notebook_params`).
+        out_dir: Report folder; ``None`` or ``""`` means ``reports/<notebook>/<profile>``
+            (the runner passes a temporary folder it swaps in on success).
+
+    Returns:
+        Run
+    """
+    folder = Path(out_dir) if out_dir else reports_dir() / notebook / profile
+    folder.mkdir(parents=True, exist_ok=True)
+    return Run(notebook=notebook, profile=profile, dataset=dataset, out_dir=folder,
+               params=dict(params or {}))
+
+
+def summarize_scores(scores: pd.DataFrame) -> tuple[dict, dict]:
+    """Mean and standard deviation over seeds of every (row, metric).
+
+    The std is the sample std (ddof=1) over seeds; 0.0 for a single seed.
+
+    Returns:
+        ``(metrics, metrics_std)``, each ``{"<row>.<metric>": float}``.
+    """
+    for column in ("row", "seed"):
+        if column not in scores.columns:
+            raise ValueError(f"scores needs a {column!r} column, has {list(scores.columns)}")
+    metrics, metrics_std = {}, {}
+    metric_columns = [c for c in scores.columns if c not in ("row", "seed")]
+    for metric in metric_columns:
+        _check_name("metric", metric)
+    for row, group in scores.groupby("row", sort=False):
+        _check_name("row", str(row))
+        for metric in metric_columns:
+            values = pd.to_numeric(group[metric], errors="coerce").dropna().to_numpy(float)
+            if len(values) == 0:
+                continue
+            key = f"{row}.{metric}"
+            metrics[key] = float(values.mean())
+            metrics_std[key] = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+    return metrics, metrics_std
+
+
+def paper_vs_ours(results: dict, digits: int = 3) -> pd.DataFrame:
+    """The "Paper vs. this study" table: every metric the paper reports next to ours.
+
+    Args:
+        results: A ``results.json`` dict (as returned by :meth:`Run.write_results`).
+        digits: Rounding of the displayed numbers.
+
+    Returns:
+        DataFrame indexed by (row, metric) with columns ``paper``, ``ours``, ``std`` and
+        ``delta`` (ours − paper); metrics we did not measure show NaN.
+    """
+    keys = list(results.get("paper", {}))
+    keys += [k for k in results.get("metrics", {}) if k not in keys and not results["paper"]]
+    records = []
+    for key in keys:
+        row, _, metric = key.partition(".")
+        paper = results.get("paper", {}).get(key, math.nan)
+        ours = results.get("metrics", {}).get(key, math.nan)
+        records.append({
+            "row": row, "metric": metric, "paper": paper, "ours": ours,
+            "std": results.get("metrics_std", {}).get(key, math.nan), "delta": ours - paper,
+        })
+    table = pd.DataFrame.from_records(records, columns=["row", "metric", "paper", "ours", "std", "delta"])
+    return table.set_index(["row", "metric"]).round(digits)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, (str, int, float, bool)) or value is None:
+        return value
+    return repr(value)

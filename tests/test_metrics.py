@@ -1,0 +1,53 @@
+"""Metrics against known values and scikit-learn."""
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from mer_lib import metrics
+
+
+def test_r2_and_r2_eq4_known_values():
+    y = np.array([1.0, 2.0, 3.0, 4.0])
+    assert metrics.r2(y, y) == 1.0
+    # Predicting the mean: sklearn R2 = 0, Eq. 4 = 0.
+    assert metrics.r2(y, np.full(4, 2.5)) == pytest.approx(0.0)
+    assert metrics.r2_eq4(y, np.full(4, 2.5)) == pytest.approx(0.0)
+    # A biased but perfectly correlated prediction: Eq. 4 ignores the bias, R2 punishes it.
+    shifted = y + 1.0
+    assert metrics.r2_eq4(y, shifted) == pytest.approx(((shifted - 2.5) ** 2).sum() / 5.0)
+    assert metrics.r2(y, shifted) == pytest.approx(1 - 4 / 5.0)
+    with pytest.raises(ValueError, match="constant"):
+        metrics.r2_eq4(np.ones(3), np.arange(3.0))
+
+
+def test_quadrants_and_binary_accuracies():
+    assert metrics.quadrant([0.5, -0.5, -0.5, 0.5], [0.5, 0.5, -0.5, -0.5]).tolist() == ["Q1", "Q2", "Q3", "Q4"]
+    scores = metrics.quadrant_scores(["Q1", "Q2", "Q3", "Q4"], ["Q1", "Q1", "Q4", "Q4"])
+    assert scores == {"q4_acc": 0.5, "valence_acc": 0.5, "arousal_acc": 1.0}
+
+
+def test_classification_metrics():
+    assert metrics.accuracy([1, 0, 1], [1, 1, 1]) == pytest.approx(2 / 3)
+    assert metrics.f1_macro(["a", "b"], ["a", "b"]) == 1.0
+    assert metrics.confusion(["a", "b", "b"], ["a", "a", "b"], ["a", "b"]).tolist() == [[1, 0], [1, 1]]
+    with pytest.raises(ValueError, match="shapes differ"):
+        metrics.accuracy([1, 2], [1])
+
+
+def test_macro_auc_skips_tags_without_positives():
+    rng = np.random.default_rng(0)
+    y = rng.random((50, 3)) > 0.5
+    y[:, 2] = False
+    s = rng.random((50, 3))
+    expected = np.mean([roc_auc_score(y[:, j], s[:, j]) for j in range(2)])
+    assert metrics.roc_auc_macro(y, s) == pytest.approx(expected)
+    assert 0 <= metrics.pr_auc_macro(y, s) <= 1
+
+
+def test_bootstrap_ci_brackets_the_estimate():
+    y = np.array([0, 1] * 50)
+    pred = y.copy()
+    pred[:20] = 1 - pred[:20]
+    low, high = metrics.bootstrap_ci(y, pred, seed=0)
+    assert low < metrics.accuracy(y, pred) < high

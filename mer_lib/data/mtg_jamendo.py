@@ -1,0 +1,234 @@
+"""``mtg_jamendo_moodtheme``: the mood/theme subset of MTG-Jamendo (18,486 tracks, 56 tags).
+
+Layout read (under ``<data_home>/mtg-jamendo/``, as in the official repository)::
+
+    data/autotagging_moodtheme.tsv      TRACK_ID ARTIST_ID ALBUM_ID PATH DURATION TAGS...
+                                        (tab-separated; one tag a field, "mood/theme---<tag>")
+    data/tags/moodtheme.txt             the 59 mood/theme tags of the subset
+    data/tags/moodtheme_split.txt       the 56 tags kept in the splits (MediaEval's tags)
+    data/splits/split-N/autotagging_moodtheme-{train,validation,test}.tsv
+    data/download/autotagging_moodtheme_{audio-low,melspecs}_sha256_{tars,tracks}.txt
+    audio-low/ or audio/ (optional)     the official audio tarballs, unpacked: NN/<id>.low.mp3
+                                        (audio-low) or NN/<id>.mp3 (audio), and their .tar files
+    melspecs/ (optional)                the official mel-spectrogram tarballs: NN/<id>.npy
+
+Labels: ``tags`` is a list of tag names without the ``mood/theme---`` prefix (``"happy"``),
+restricted to the 56 tags of the split (3 rare tags are dropped there, as MediaEval did);
+``all_tags`` keeps every tag of the TSV. A tag outside ``moodtheme.txt`` raises DatasetError.
+
+Split: official ``split-N`` (``split_index``, default 0: 9,949/3,802/4,231 tracks, the
+MediaEval 2019–2021 split); the 504 tracks the split leaves out get ``split=None``.
+
+Checksums: with the tarballs present, ``validate(deep=True)`` compares them (and unpacked files,
+when the per-track list is there) with the official SHA-256 lists in ``data/download/``.
+
+Notebook: ``00_primer``
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+import pandas as pd
+
+from mer_lib.data import register
+from mer_lib.data.base import DatasetError, MERDataset
+from mer_lib.data.checks import sha256
+from mer_lib.data.download import fetch_all
+from mer_lib.data.folder import check_taxonomy, problems, read_lines, require_file, user_folder
+
+FOLDER = "mtg-jamendo"
+SUBSET = "autotagging_moodtheme"
+PREFIX = "mood/theme---"
+SPLIT_NAMES = ("train", "validation", "test")
+AUDIO_FOLDERS = {"audio-low": ".low.mp3", "audio": ".mp3"}
+MELSPEC_FOLDER = "melspecs"
+COLUMNS = ["TRACK_ID", "ARTIST_ID", "ALBUM_ID", "PATH", "DURATION", "TAGS"]
+
+#: The metadata files ``download()`` fetches from the official repository, with their SHA-256.
+REPOSITORY_URL = "https://raw.githubusercontent.com/MTG/mtg-jamendo-dataset/master"
+METADATA_SHA256 = {
+    "data/autotagging_moodtheme.tsv": "c920e97252586f3e570fa89c4708adcd45a1924dc0e3d3460ac65788257865a8",
+    "data/tags/moodtheme.txt": "8597c12db9a386d83ae617334ab8ac5c1de525efc5b14fc59654bb243a0f9cb0",
+    "data/tags/moodtheme_split.txt": "68797d2f5164d78aafb641a6575f6ba68723293a715a91a8166a7b8ec19af169",
+    "data/splits/split-0/autotagging_moodtheme-train.tsv":
+        "e5e9e798364b34bd241b773e5011809b24429edf471f27cf21dd8181077ba2d4",
+    "data/splits/split-0/autotagging_moodtheme-validation.tsv":
+        "ecaa279367153476884d84d686479e566234cef1814bd6892a8755ba0a550dbf",
+    "data/splits/split-0/autotagging_moodtheme-test.tsv":
+        "4341b5586bb3e5a80a882ce9ef33cb8b1bdaa7df856246ecc5de188dfe1cf394",
+    "data/download/autotagging_moodtheme_audio-low_sha256_tars.txt":
+        "4d88ed2e461bd58de90b50632075d110ef8fab72fc8e83c90c2ffc21f0c12cb1",
+    "data/download/autotagging_moodtheme_melspecs_sha256_tars.txt":
+        "4a3700f3e077880e9e30c2053b486271292b454967d2ef6d12e3e70869fd7042",
+}
+
+BIBTEX = """@inproceedings{bogdanov2019mtg,
+  author    = {Bogdanov, Dmitry and Won, Minz and Tovstogan, Philip and Porter, Alastair and Serra, Xavier},
+  title     = {The {MTG-Jamendo} Dataset for Automatic Music Tagging},
+  booktitle = {Machine Learning for Music Discovery Workshop, International Conference on Machine Learning (ICML 2019)},
+  address   = {Long Beach, CA, United States},
+  year      = {2019},
+  url       = {http://hdl.handle.net/10230/42015}
+}"""
+LICENSE = ("Metadata: CC BY-NC-SA 4.0. Audio: Creative Commons licenses per track (see the official "
+           "audio_licenses.txt). Code of the official repository: Apache 2.0.")
+NOTES = ("tags: list of mood/theme tag names (prefix stripped) restricted to the 56 tags of the split; "
+         "all_tags: every tag of the TSV; split: official split-N (tracks outside it: None)")
+
+
+def data_folder(data_home) -> Path:
+    """``<data_home>/mtg-jamendo/data``."""
+    return Path(data_home) / FOLDER / "data"
+
+
+def split_tags(data_home) -> list[str]:
+    """The 56 tags of the splits, in the official order of ``moodtheme_split.txt`` (prefix stripped)."""
+    return [_strip(t, data_folder(data_home) / "tags" / "moodtheme_split.txt")
+            for t in read_lines(data_folder(data_home) / "tags" / "moodtheme_split.txt")]
+
+
+def _strip(tag: str, source: Path) -> str:
+    if not tag.startswith(PREFIX):
+        raise DatasetError(f"{source}: tag {tag!r} is not a {PREFIX!r} tag")
+    return tag[len(PREFIX):]
+
+
+def read_tsv(path: Path) -> pd.DataFrame:
+    """An MTG-Jamendo TSV (variable number of tag fields) as a frame with a ``tags`` list column."""
+    lines = require_file(path).read_text(encoding="utf-8").splitlines()
+    if not lines or lines[0].split("\t")[:6] != COLUMNS:
+        raise DatasetError(f"{path}: expected the header {COLUMNS}")
+    rows = []
+    for number, line in enumerate(lines[1:], start=2):
+        fields = line.split("\t")
+        if len(fields) < 5:
+            raise DatasetError(f"{path}: line {number} has {len(fields)} fields, expected at least 5")
+        rows.append((*fields[:5], [_strip(t, path) for t in fields[5:] if t]))
+    frame = pd.DataFrame(rows, columns=["track_id", "artist_id", "album_id", "path", "duration", "all_tags"])
+    try:
+        frame["duration"] = frame["duration"].astype(float)
+    except ValueError as err:
+        raise DatasetError(f"{path}: DURATION is not a number ({err})") from err
+    return frame
+
+
+def split_files(data_home, split_index: int = 0) -> dict[str, Path]:
+    """``{split: TSV}`` of the official split ``split-<split_index>``."""
+    folder = data_folder(data_home) / "splits" / f"split-{int(split_index)}"
+    return {s: folder / f"{SUBSET}-{s}.tsv" for s in SPLIT_NAMES}
+
+
+def _splits(table: pd.DataFrame, data_home, split_index: int, kept: set[str]) -> list:
+    """Split of each track; a split's tags must be among the kept ones."""
+    assigned: dict[str, str] = {}
+    for split, path in split_files(data_home, split_index).items():
+        listed = read_tsv(path)
+        check_taxonomy((t for tags in listed["all_tags"] for t in tags), kept, path, "tag")
+        assigned.update((t, split) for t in listed["track_id"])
+    unknown = set(assigned) - set(table["track_id"])
+    if unknown:
+        raise DatasetError(f"split-{split_index} lists tracks not in {SUBSET}.tsv, e.g. {sorted(unknown)[0]}")
+    return [assigned.get(t) for t in table["track_id"]]
+
+
+def _media_paths(relative: pd.Series, folder: Path, suffix: str) -> list:
+    """Absolute ``folder/NN/<id><suffix>`` for each track whose file exists (None elsewhere)."""
+    paths = [folder / p.replace(".mp3", suffix) for p in relative]
+    return [str(p) if p.is_file() else None for p in paths]
+
+
+def _audio(root: Path, audio_dir) -> tuple[Path | None, str]:
+    if audio_dir not in (None, ""):
+        folder = user_folder(audio_dir, "audio_dir")
+        return folder, ".low.mp3" if folder.name == "audio-low" else ".mp3"
+    for name, suffix in AUDIO_FOLDERS.items():
+        if (root / name).is_dir():
+            return root / name, suffix
+    return None, ".mp3"
+
+
+def _checksum_list(path: Path) -> dict[str, str]:
+    """``{file name: sha256}`` of an official ``*_sha256_*.txt`` list (``<digest> <name>`` lines)."""
+    if not path.is_file():
+        return {}
+    return {name: digest for digest, name in (line.split(maxsplit=1) for line in read_lines(path))}
+
+
+def _mismatches(folder: Path, listed: dict[str, str], names) -> list[tuple]:
+    """Findings for the files ``folder/<name>`` present whose SHA-256 differs from ``listed``."""
+    return [(None, str(folder / name), "sha256 mismatch with the official list") for name in names
+            if name in listed and (folder / name).is_file() and sha256(folder / name) != listed[name]]
+
+
+def _extra_checks(dataset: MERDataset, deep: bool, folders: dict[str, tuple[str, Path]]) -> pd.DataFrame:
+    """With ``deep``: tarballs present (and unpacked files) against the official SHA-256 lists."""
+    if not deep:
+        return problems([])
+    lists = data_folder(dataset.root.parent) / "download"
+    findings = []
+    for column, (kind, folder) in folders.items():
+        tars = _checksum_list(lists / f"{SUBSET}_{kind}_sha256_tars.txt")
+        findings += _mismatches(folder, tars, tars)
+        tracks = _checksum_list(lists / f"{SUBSET}_{kind}_sha256_tracks.txt")
+        files = [str(Path(p).relative_to(folder)) for p in dataset.table[column] if isinstance(p, str)]
+        findings += _mismatches(folder, tracks, files)
+    return problems(findings)
+
+
+@register("mtg_jamendo_moodtheme", folder=FOLDER,
+          description="MTG-Jamendo mood/theme subset: 18,486 tracks, 56 MediaEval tags")
+def load(data_home, split_index: int = 0, audio_dir=None, melspec_dir=None) -> MERDataset:
+    """Load the MTG-Jamendo mood/theme subset.
+
+    Args:
+        data_home: Folder of the real datasets (holds ``mtg-jamendo/``).
+        split_index: Official split (0–4; 0 is MediaEval's).
+        audio_dir: Unpacked official audio (``NN/<id>.mp3``, or ``.low.mp3`` in a folder named
+            ``audio-low``); default ``mtg-jamendo/audio-low`` or ``mtg-jamendo/audio`` if present.
+        melspec_dir: Unpacked official mel-spectrograms (``NN/<id>.npy``); default
+            ``mtg-jamendo/melspecs`` if present.
+
+    Raises:
+        DatasetError: Missing files, a malformed TSV, a tag outside the taxonomy.
+    """
+    root = Path(data_home) / FOLDER
+    data = data_folder(data_home)
+    source = data / f"{SUBSET}.tsv"
+    table = read_tsv(source)
+    taxonomy = {_strip(t, data / "tags" / "moodtheme.txt") for t in read_lines(data / "tags" / "moodtheme.txt")}
+    check_taxonomy((t for tags in table["all_tags"] for t in tags), taxonomy, source, "tag")
+    kept = split_tags(data_home)
+    check_taxonomy(kept, taxonomy, data / "tags" / "moodtheme_split.txt", "tag")
+    kept_set = set(kept)
+    table["tags"] = [[t for t in tags if t in kept_set] for tags in table["all_tags"]]
+    table.insert(1, "split", _splits(table, data_home, split_index, kept_set))
+    audio_folder, suffix = _audio(root, audio_dir)
+    melspec_folder = user_folder(melspec_dir, "melspec_dir") or (
+        root / MELSPEC_FOLDER if (root / MELSPEC_FOLDER).is_dir() else None)
+    folders = {}
+    for column, kind, folder, ext in (("audio_path", "audio-low", audio_folder, suffix),
+                                      ("melspec_path", "melspecs", melspec_folder, ".npy")):
+        if folder is not None:
+            table[column] = _media_paths(table["path"], folder, ext)
+            folders[column] = (kind if ext != ".mp3" else "audio", folder)
+    return MERDataset(name="mtg_jamendo_moodtheme", table=table, root=root, bibtex=BIBTEX,
+                      license_text=LICENSE, notes=NOTES, extra_checks=partial(_extra_checks, folders=folders))
+
+
+def download(data_home=None) -> Path:
+    """Download the mood/theme metadata from the official repository (checksums verified).
+
+    The audio and mel-spectrograms (46–152 GB) are not fetched: use the official
+    ``scripts/download/download.py --dataset autotagging_moodtheme --type audio-low --unpack``
+    into ``<data_home>/mtg-jamendo/audio-low``.
+
+    Returns:
+        The dataset folder (``<data_home>/mtg-jamendo``).
+    """
+    from mer_lib.paths import data_home as resolve
+
+    root = resolve(data_home) / FOLDER
+    fetch_all(REPOSITORY_URL, METADATA_SHA256, root)
+    return root

@@ -1,0 +1,112 @@
+"""``pmemo``: PMEmo, popular-music choruses with static valence/arousal (767 songs).
+
+Layout read (under ``<data_home>/pmemo/``)::
+
+    static_annotations.csv        song_id, valence_mean, valence_std, arousal_mean, arousal_std
+    metadata.csv                  musicId, fileName, title, artist, album, duration,
+                                  chorus_start_time, chorus_end_time  (794 songs)
+    split/{train,validation,test}.txt    one song id a line (536/116/115)
+    dynamic_annotations.csv       per-frame V/A on [0, 1] (not in the table; see load_dynamic)
+    chorus/<fileName> (optional)  PMEmo2019's chorus MP3s (or audio/)
+
+Only the 767 songs with static annotations are rows; ``title``, ``artist``, ``album`` and
+``duration`` come from the metadata (a song without metadata raises DatasetError).
+
+Label scales: the static means in this distribution are on 1–9. ``valence``/``arousal`` are
+rescaled to [-1, 1] (``(x - 5) / 4``); ``valence_raw``/``arousal_raw`` keep 1–9.
+``valence_std``/``arousal_std`` are the given standard deviations divided by 4 (``*_std_raw``
+as given: note they are small, PMEmo computed them on its [0, 1] rating scale).
+
+Split: the train/validation/test lists in ``split/`` (PMEmo itself ships none).
+
+Notebook: ``00_primer``
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from mer_lib.data import register
+from mer_lib.data.base import DatasetError, MERDataset
+from mer_lib.data.download import manual_download
+from mer_lib.data.folder import (AUDIO_EXTENSIONS, first_existing, index_files, read_csv, read_split_folder,
+                                 user_folder, va_columns)
+
+FOLDER = "pmemo"
+SCALE = (1.0, 9.0)
+METADATA_COLUMNS = ("musicId", "fileName", "title", "artist")
+AUDIO_FOLDERS = ("chorus", "audio")
+
+BIBTEX = """@inproceedings{zhang2018pmemo,
+  author    = {Zhang, Kejun and Zhang, Hui and Li, Simeng and Yang, Changyuan and Sun, Lingyun},
+  title     = {The {PMEmo} Dataset for Music Emotion Recognition},
+  booktitle = {Proc. ACM International Conference on Multimedia Retrieval (ICMR)},
+  pages     = {135--142},
+  year      = {2018},
+  doi       = {10.1145/3206025.3206037}
+}"""
+LICENSE = "Research use only (PMEmo terms); the audio is copyrighted and is not redistributed."
+NOTES = ("valence/arousal: static means rescaled from 1-9 to [-1, 1] ((x-5)/4); valence_raw/arousal_raw "
+         "on 1-9; *_std = given std / 4, *_std_raw as given; split: split/ lists")
+
+
+def _annotations(root: Path) -> pd.DataFrame:
+    source = root / "static_annotations.csv"
+    frame = read_csv(source, required=("song_id",))
+    ids = frame["song_id"].astype(str).str.strip()
+    return pd.concat([ids.rename("track_id"), va_columns(frame, source, SCALE)], axis=1)
+
+
+def _metadata(root: Path, track_ids: pd.Series) -> pd.DataFrame:
+    source = root / "metadata.csv"
+    meta = read_csv(source, required=METADATA_COLUMNS, dtype=str)
+    meta["track_id"] = meta["musicId"].str.strip()
+    missing = sorted(set(track_ids) - set(meta["track_id"]))
+    if missing:
+        raise DatasetError(f"{source}: no metadata for annotated song(s) {missing[:5]}")
+    meta["duration"] = pd.to_numeric(meta.get("duration"), errors="coerce")
+    keep = ["track_id", "fileName", "title", "artist", "album", "duration", "chorus_start_time", "chorus_end_time"]
+    return meta[[c for c in keep if c in meta.columns]].rename(columns={"fileName": "file_name"})
+
+
+def load_dynamic(data_home=None) -> pd.DataFrame:
+    """PMEmo's per-frame (2 Hz) V/A: ``track_id``, ``time``, ``valence``, ``arousal`` on [0, 1] as given."""
+    from mer_lib.paths import data_home as resolve
+
+    source = resolve(data_home) / FOLDER / "dynamic_annotations.csv"
+    frame = read_csv(source, required=("musicId", "frameTime", "Arousal(mean)", "Valence(mean)"))
+    return pd.DataFrame({"track_id": frame["musicId"].astype(str), "time": frame["frameTime"],
+                         "valence": frame["Valence(mean)"], "arousal": frame["Arousal(mean)"]})
+
+
+@register("pmemo", folder=FOLDER, description="PMEmo: 767 choruses, static valence/arousal, title/artist")
+def load(data_home, audio_dir=None) -> MERDataset:
+    """Load PMEmo's static annotations, metadata and split.
+
+    Args:
+        data_home: Folder of the real datasets (holds ``pmemo/``).
+        audio_dir: Folder of the chorus MP3s (``<fileName>``); default ``pmemo/chorus`` or
+            ``pmemo/audio`` when present.
+
+    Raises:
+        DatasetError: Missing files or columns, a rating outside 1–9, a song without metadata.
+    """
+    root = Path(data_home) / FOLDER
+    table = _annotations(root)
+    table = table.merge(_metadata(root, table["track_id"]), on="track_id", how="left", validate="one_to_one")
+    table.insert(1, "split", read_split_folder(root / "split", table["track_id"]))
+    audio = user_folder(audio_dir, "audio_dir") or first_existing(root / f for f in AUDIO_FOLDERS)
+    if audio is not None:
+        files = {Path(p).name: p for p in index_files(audio, AUDIO_EXTENSIONS).values()}
+        table["audio_path"] = [files.get(name) for name in table["file_name"]]
+    return MERDataset(name="pmemo", table=table, root=root, bibtex=BIBTEX, license_text=LICENSE, notes=NOTES)
+
+
+def download(data_home=None) -> Path:
+    """PMEmo is distributed by request / Google Drive only: raises DatasetError with the steps."""
+    manual_download("PMEmo", (
+        "Get PMEmo2019 from https://github.com/HuiZhangDB/PMEmo (follow its download link), then put "
+        "static_annotations.csv, metadata.csv, dynamic_annotations.csv and split/{train,validation,test}.txt "
+        "in <data_home>/pmemo/ (chorus MP3s, optional, in <data_home>/pmemo/chorus/)."))

@@ -147,3 +147,21 @@ def circumplex(words: dict[str, float], ax=None, radius: float = 0.8,
     ax.set(xlim=(-1.25, 1.25), ylim=(-1.1, 1.1), xlabel="valence", ylabel="arousal",
            title=title, aspect="equal")
     return fig, ax
+
+
+def label_counts(values, ax=None, top: int | None = None, title="Label distribution", horizontal=False):
+    """Bar chart of how often each label occurs (quadrants, clusters, tags)."""
+    import pandas as pd
+
+    fig, ax = _axes(ax, (5, 3))
+    counts = pd.Series(list(values)).value_counts()
+    counts = counts.head(top) if top else counts.sort_index()
+    colors = [QUADRANT_COLORS.get(str(k), "0.4") for k in counts.index]
+    if horizontal:
+        ax.barh([str(k) for k in counts.index][::-1], counts.to_numpy()[::-1], color=colors[::-1])
+        ax.set(xlabel="clips", title=title)
+    else:
+        ax.bar([str(k) for k in counts.index], counts.to_numpy(), color=colors)
+        ax.set(ylabel="clips", title=title)
+        ax.tick_params(axis="x", labelrotation=45 if len(counts) > 6 else 0)
+    return fig, ax

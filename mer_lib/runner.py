@@ -113,16 +113,25 @@ def real_profiles() -> list[tuple[str, str]]:
 
 
 def real_profile_available(notebook: str, profile: str) -> tuple[bool, str]:
-    """Whether the data a real profile needs is present under ``$MER_DATA_HOME``."""
+    """Whether the data a real profile needs is present under its data home.
+
+    A profile needs its ``DATASET`` when that is a real dataset; a profile that surveys real
+    datasets (``REAL_DATASETS``: a list of names or ``"all"``) needs at least one of them.
+    """
     from mer_lib import data
 
     values = P.load_profile(notebook, profile)
+    home = values.get("DATA_HOME") or None
     name = values.get("DATASET")
-    if name in (None, "all"):
-        present = [n for n in data.real_names() if data.is_available(n, values.get("DATA_HOME"))]
+    if name in data.real_names():
+        ok = data.is_available(name, home)
+        return ok, f"dataset {name!r} {'found' if ok else 'not found'} under {data.resolve_data_home(home)}"
+    wanted = values.get("REAL_DATASETS")
+    if wanted:
+        names = data.real_names() if wanted == "all" else list(wanted)
+        present = [n for n in names if data.is_available(n, home)]
         return bool(present), f"real datasets present: {', '.join(present) or 'none'}"
-    ok = data.is_available(name, values.get("DATA_HOME"))
-    return ok, f"dataset {name!r} {'found' if ok else 'not found'}"
+    return True, "synthetic data"
 
 
 def _parse_overrides(pairs) -> dict:

@@ -50,3 +50,11 @@ def test_profiles_declare_only_notebook_parameters(name):
     assert {"smoke", "demo"} <= set(profiles)
     for profile in profiles:
         P.check_parameters(P.load_profile(name, profile), declared, f"{name}/{profile}.yaml")
+
+
+def test_committed_report_files_are_small():
+    """Executed notebooks and figures stay small enough to read on the web (< 2 MiB each)."""
+    reports = PROJECT_ROOT / "reports"
+    for path in reports.rglob("*"):
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(reports).parts):
+            assert path.stat().st_size < 2 * 1024 * 1024, f"{path} is over 2 MiB"

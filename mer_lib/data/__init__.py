@@ -17,7 +17,6 @@ from __future__ import annotations
 import difflib
 import inspect
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Callable
 
 import pandas as pd
@@ -131,4 +130,7 @@ def describe(dataset: MERDataset) -> pd.DataFrame:
 
 # Dataset modules register themselves on import.
 from mer_lib.data import synthetic  # noqa: E402,F401
-from mer_lib.data import deam, deezer_msdd, emopia, folder, mediaeval2020, mirex_mm, moodylyrics, mtg_jamendo, pmemo, social_tags  # noqa: E402,F401,E501
+from mer_lib.data import (  # noqa: E402,F401
+    deam, deezer_msdd, emopia, folder, mediaeval2020, mirex_mm, moodylyrics, mtg_jamendo, pmemo,
+    social_tags,
+)

@@ -10,22 +10,23 @@ import pandas as pd
 PATH_COLUMNS = ("audio_path", "midi_path", "lyrics_path")
 
 
-def md5(path: str | Path, chunk: int = 1 << 20) -> str:
+def file_digest(path: str | Path, algorithm: str = "md5", chunk: int = 1 << 20) -> str:
+    """Hex digest of a file with any ``hashlib`` algorithm (read in chunks)."""
+    digest = hashlib.new(algorithm)
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(chunk), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def md5(path: str | Path) -> str:
     """MD5 hex digest of a file."""
-    digest = hashlib.md5()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(chunk), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_digest(path, "md5")
 
 
-def sha256(path: str | Path, chunk: int = 1 << 20) -> str:
+def sha256(path: str | Path) -> str:
     """SHA-256 hex digest of a file."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(chunk), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return file_digest(path, "sha256")
 
 
 def _open_problem(column: str, path: str) -> str | None:
@@ -70,12 +71,11 @@ def check_files(table: pd.DataFrame, deep: bool = False) -> pd.DataFrame:
 
 def check_checksums(files: dict[str, str], root: Path, algorithm: str = "md5") -> pd.DataFrame:
     """Compare files under ``root`` with published checksums ``{relative path: digest}``."""
-    digest = {"md5": md5, "sha256": sha256}[algorithm]
     problems = []
     for relative, expected in files.items():
         path = Path(root) / relative
         if not path.is_file():
             problems.append((None, str(path), "missing file"))
-        elif digest(path) != expected:
+        elif file_digest(path, algorithm) != expected:
             problems.append((None, str(path), f"{algorithm} mismatch"))
     return pd.DataFrame(problems, columns=["track_id", "file", "problem"])

@@ -31,8 +31,8 @@ import pandas as pd
 
 from mer_lib.data import register
 from mer_lib.data.base import DatasetError, MERDataset
-from mer_lib.data.download import fetch_members
-from mer_lib.data.folder import (AUDIO_EXTENSIONS, attach_files, first_existing, read_csv, read_split_folder,
+from mer_lib.data.download import dataset_root, fetch_members
+from mer_lib.data.tables import (AUDIO_EXTENSIONS, attach_files, first_existing, read_csv, read_split_folder,
                                  user_folder, va_columns)
 
 FOLDER = "deam"
@@ -114,8 +114,6 @@ def download(data_home=None) -> Path:
     Returns:
         The dataset folder (``<data_home>/deam``).
     """
-    from mer_lib.paths import data_home as resolve
-
-    root = resolve(data_home) / FOLDER
+    root = dataset_root(data_home, FOLDER)
     fetch_members(ANNOTATIONS_URL, ANNOTATION_SHA256, root)
     return root

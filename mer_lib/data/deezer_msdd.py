@@ -25,8 +25,8 @@ import pandas as pd
 
 from mer_lib.data import register
 from mer_lib.data.base import DatasetError, MERDataset
-from mer_lib.data.download import fetch_all
-from mer_lib.data.folder import add_user_files, first_existing, numeric_column, read_csv
+from mer_lib.data.download import dataset_root, fetch_all
+from mer_lib.data.tables import add_user_files, first_existing, numeric_column, read_csv
 
 FOLDER = "deezer-msdd"
 SPLIT_FILES = {"train": "train.csv", "validation": "validation.csv", "test": "test.csv"}
@@ -43,7 +43,8 @@ SHA256 = {
 }
 
 BIBTEX = """@inproceedings{delbouys2018mood,
-  author    = {Delbouys, R{\\'e}mi and Hennequin, Romain and Piccoli, Francesco and Royo-Letelier, Jimena and Moussallam, Manuel},
+  author    = {Delbouys, R{\\'e}mi and Hennequin, Romain and Piccoli, Francesco and
+               Royo-Letelier, Jimena and Moussallam, Manuel},
   title     = {Music Mood Detection Based on Audio and Lyrics with Deep Neural Net},
   booktitle = {Proc. Int. Society for Music Information Retrieval Conf. (ISMIR)},
   pages     = {370--375},
@@ -94,8 +95,6 @@ def download(data_home=None) -> Path:
     Returns:
         The dataset folder (``<data_home>/deezer-msdd``).
     """
-    from mer_lib.paths import data_home as resolve
-
-    root = resolve(data_home) / FOLDER
+    root = dataset_root(data_home, FOLDER)
     fetch_all(REPOSITORY_URL, SHA256, root)
     return root

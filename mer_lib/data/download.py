@@ -9,7 +9,6 @@ Notebook: ``00_primer``
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import tarfile
@@ -21,28 +20,29 @@ from pathlib import Path
 from typing import Mapping
 
 from mer_lib.data.base import DatasetError
+from mer_lib.data.checks import file_digest
 
 CHUNK = 1 << 20
 TIMEOUT_S = 60
 
 
-def _digests(path: Path) -> dict[str, str]:
-    md5, sha256 = hashlib.md5(), hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(CHUNK), b""):
-            md5.update(block)
-            sha256.update(block)
-    return {"md5": md5.hexdigest(), "sha256": sha256.hexdigest()}
+def dataset_root(data_home, folder: str) -> Path:
+    """``<data_home>/<folder>``, ``data_home`` resolved as :func:`mer_lib.data.load` does."""
+    from mer_lib.paths import data_home as resolve
+
+    return resolve(data_home) / folder
 
 
 def verify(path: Path, md5: str | None = None, sha256: str | None = None) -> None:
     """Raise DatasetError, naming the file, when its md5/sha256 differs from the expected one."""
     if md5 is None and sha256 is None:
         raise DatasetError(f"no checksum to verify {path} against")
-    actual = _digests(Path(path))
     for algorithm, expected in (("md5", md5), ("sha256", sha256)):
-        if expected is not None and actual[algorithm] != expected.lower():
-            raise DatasetError(f"{path}: {algorithm} mismatch (expected {expected}, got {actual[algorithm]})")
+        if expected is None:
+            continue
+        actual = file_digest(path, algorithm)
+        if actual != expected.lower():
+            raise DatasetError(f"{path}: {algorithm} mismatch (expected {expected}, got {actual})")
 
 
 def _matches(path: Path, md5: str | None, sha256: str | None) -> bool:

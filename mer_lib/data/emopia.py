@@ -32,8 +32,8 @@ import pandas as pd
 
 from mer_lib.data import register
 from mer_lib.data.base import QUADRANTS, DatasetError, MERDataset
-from mer_lib.data.download import extract, fetch, fetch_all, zenodo_file
-from mer_lib.data.folder import (AUDIO_EXTENSIONS, MIDI_EXTENSIONS, attach_files, binary_valence_arousal,
+from mer_lib.data.download import dataset_root, extract, fetch, fetch_all, zenodo_file
+from mer_lib.data.tables import (AUDIO_EXTENSIONS, MIDI_EXTENSIONS, attach_files, binary_valence_arousal,
                                  check_taxonomy, first_existing, read_csv, split_from_lists, unlisted_files,
                                  user_folder)
 
@@ -184,9 +184,7 @@ def download(data_home=None) -> Path:
     Returns:
         The dataset folder (``<data_home>/emopia``).
     """
-    from mer_lib.paths import data_home as resolve
-
-    root = resolve(data_home) / FOLDER
+    root = dataset_root(data_home, FOLDER)
     url, md5 = zenodo_file(ZENODO_RECORD_URL, ZIP_NAME)
     archive = fetch(url, root / ZIP_NAME, md5=md5)
     extract(archive, root)

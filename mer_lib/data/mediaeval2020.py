@@ -29,8 +29,8 @@ import pandas as pd
 
 from mer_lib.data import register
 from mer_lib.data.base import DatasetError, MERDataset
-from mer_lib.data.download import fetch_all
-from mer_lib.data.folder import problems
+from mer_lib.data.download import dataset_root, fetch_all
+from mer_lib.data.tables import problems
 from mer_lib.data.mtg_jamendo import BIBTEX as MTG_BIBTEX
 from mer_lib.data.mtg_jamendo import FOLDER, read_tsv, split_files, split_tags
 
@@ -103,9 +103,7 @@ NOTES = ("tags: ground-truth tag names of the split-0 test tracks (56 tags, orde
 
 
 def _home(data_home) -> Path:
-    from mer_lib.paths import data_home as resolve
-
-    return resolve(data_home) / FOLDER
+    return dataset_root(data_home, FOLDER)
 
 
 def tag_names(data_home=None) -> list[str]:

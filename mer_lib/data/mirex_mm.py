@@ -37,7 +37,7 @@ import pandas as pd
 from mer_lib.data import register
 from mer_lib.data.base import DatasetError, MERDataset
 from mer_lib.data.download import manual_download
-from mer_lib.data.folder import (LYRICS_EXTENSIONS, MIDI_EXTENSIONS, check_taxonomy, read_csv,
+from mer_lib.data.tables import (LYRICS_EXTENSIONS, MIDI_EXTENSIONS, check_taxonomy, read_csv,
                                  read_split_folder, stratified_split, unlisted_files)
 
 FOLDER = "mirex-mm"
@@ -88,7 +88,8 @@ def _metadata(root: Path) -> pd.DataFrame:
     for flag in ("has_lyrics", "has_midi"):
         check_taxonomy(meta[flag], ("0", "1"), source, flag)
         meta[flag] = meta[flag] == "1"
-    meta["year"] = pd.to_numeric(meta.get("year"), errors="coerce").astype("Int64")
+    if "year" in meta.columns:
+        meta["year"] = pd.to_numeric(meta["year"], errors="coerce").astype("Int64")
     return meta
 
 

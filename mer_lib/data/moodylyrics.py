@@ -26,7 +26,7 @@ from pathlib import Path
 from mer_lib.data import register
 from mer_lib.data.base import MERDataset
 from mer_lib.data.download import manual_download
-from mer_lib.data.folder import add_user_files, check_taxonomy, first_existing, read_csv, stratified_split
+from mer_lib.data.tables import add_user_files, check_taxonomy, first_existing, read_csv, stratified_split
 
 FOLDER = "moodylyrics"
 MOOD_QUADRANT = {"happy": "Q1", "angry": "Q2", "sad": "Q3", "relaxed": "Q4"}

@@ -35,15 +35,18 @@ import pandas as pd
 from mer_lib.data import register
 from mer_lib.data.base import DatasetError, MERDataset
 from mer_lib.data.checks import sha256
-from mer_lib.data.download import fetch_all
-from mer_lib.data.folder import check_taxonomy, problems, read_lines, require_file, user_folder
+from mer_lib.data.download import dataset_root, fetch_all
+from mer_lib.data.tables import check_taxonomy, first_existing, problems, read_lines, require_file, user_folder
 
 FOLDER = "mtg-jamendo"
 SUBSET = "autotagging_moodtheme"
 PREFIX = "mood/theme---"
 SPLIT_NAMES = ("train", "validation", "test")
-AUDIO_FOLDERS = {"audio-low": ".low.mp3", "audio": ".mp3"}
+AUDIO_FOLDERS = ("audio-low", "audio")
 MELSPEC_FOLDER = "melspecs"
+#: Media column -> (file endings tried in order, official download types whose checksums apply).
+MEDIA = {"audio_path": ((".low.mp3", ".mp3"), ("audio-low", "audio")),
+         "melspec_path": ((".npy",), ("melspecs",))}
 COLUMNS = ["TRACK_ID", "ARTIST_ID", "ALBUM_ID", "PATH", "DURATION", "TAGS"]
 
 #: The metadata files ``download()`` fetches from the official repository, with their SHA-256.
@@ -133,20 +136,13 @@ def _splits(table: pd.DataFrame, data_home, split_index: int, kept: set[str]) ->
     return [assigned.get(t) for t in table["track_id"]]
 
 
-def _media_paths(relative: pd.Series, folder: Path, suffix: str) -> list:
-    """Absolute ``folder/NN/<id><suffix>`` for each track whose file exists (None elsewhere)."""
-    paths = [folder / p.replace(".mp3", suffix) for p in relative]
-    return [str(p) if p.is_file() else None for p in paths]
+def _media_paths(relative: pd.Series, folder: Path, endings: tuple[str, ...]) -> list:
+    """Absolute ``folder/NN/<id><ending>`` of each track (first ending found), None where none exists."""
+    def first(path: str):
+        candidates = (folder / (path[: -len(".mp3")] + ending) for ending in endings)
+        return next((str(c) for c in candidates if c.is_file()), None)
 
-
-def _audio(root: Path, audio_dir) -> tuple[Path | None, str]:
-    if audio_dir not in (None, ""):
-        folder = user_folder(audio_dir, "audio_dir")
-        return folder, ".low.mp3" if folder.name == "audio-low" else ".mp3"
-    for name, suffix in AUDIO_FOLDERS.items():
-        if (root / name).is_dir():
-            return root / name, suffix
-    return None, ".mp3"
+    return [first(p) for p in relative]
 
 
 def _checksum_list(path: Path) -> dict[str, str]:
@@ -162,19 +158,24 @@ def _mismatches(folder: Path, listed: dict[str, str], names) -> list[tuple]:
             if name in listed and (folder / name).is_file() and sha256(folder / name) != listed[name]]
 
 
-def _extra_checks(dataset: MERDataset, deep: bool, folders: dict[str, tuple[str, Path]]) -> pd.DataFrame:
+def _extra_checks(dataset: MERDataset, deep: bool, folders: dict[str, Path]) -> pd.DataFrame:
     """With ``deep``: tarballs present (and unpacked files) against the official SHA-256 lists."""
     if not deep:
         return problems([])
     lists = data_folder(dataset.root.parent) / "download"
     findings = []
-    for column, (kind, folder) in folders.items():
-        tars = _checksum_list(lists / f"{SUBSET}_{kind}_sha256_tars.txt")
-        findings += _mismatches(folder, tars, tars)
-        tracks = _checksum_list(lists / f"{SUBSET}_{kind}_sha256_tracks.txt")
-        files = [str(Path(p).relative_to(folder)) for p in dataset.table[column] if isinstance(p, str)]
-        findings += _mismatches(folder, tracks, files)
+    for column, folder in folders.items():
+        for kind in MEDIA[column][1]:
+            findings += _official_checksums(dataset.table[column], folder, lists, kind)
     return problems(findings)
+
+
+def _official_checksums(paths: pd.Series, folder: Path, lists: Path, kind: str) -> list[tuple]:
+    """Findings for ``kind``'s tarballs in ``folder`` and the unpacked ``paths`` (when listed)."""
+    tars = _checksum_list(lists / f"{SUBSET}_{kind}_sha256_tars.txt")
+    tracks = _checksum_list(lists / f"{SUBSET}_{kind}_sha256_tracks.txt")
+    files = [str(Path(p).relative_to(folder)) for p in paths if isinstance(p, str)]
+    return _mismatches(folder, tars, tars) + _mismatches(folder, tracks, files)
 
 
 @register("mtg_jamendo_moodtheme", folder=FOLDER,
@@ -185,8 +186,8 @@ def load(data_home, split_index: int = 0, audio_dir=None, melspec_dir=None) -> M
     Args:
         data_home: Folder of the real datasets (holds ``mtg-jamendo/``).
         split_index: Official split (0–4; 0 is MediaEval's).
-        audio_dir: Unpacked official audio (``NN/<id>.mp3``, or ``.low.mp3`` in a folder named
-            ``audio-low``); default ``mtg-jamendo/audio-low`` or ``mtg-jamendo/audio`` if present.
+        audio_dir: Unpacked official audio (``NN/<id>.low.mp3`` or ``NN/<id>.mp3``); default
+            ``mtg-jamendo/audio-low`` or ``mtg-jamendo/audio`` if present.
         melspec_dir: Unpacked official mel-spectrograms (``NN/<id>.npy``); default
             ``mtg-jamendo/melspecs`` if present.
 
@@ -204,15 +205,13 @@ def load(data_home, split_index: int = 0, audio_dir=None, melspec_dir=None) -> M
     kept_set = set(kept)
     table["tags"] = [[t for t in tags if t in kept_set] for tags in table["all_tags"]]
     table.insert(1, "split", _splits(table, data_home, split_index, kept_set))
-    audio_folder, suffix = _audio(root, audio_dir)
-    melspec_folder = user_folder(melspec_dir, "melspec_dir") or (
-        root / MELSPEC_FOLDER if (root / MELSPEC_FOLDER).is_dir() else None)
-    folders = {}
-    for column, kind, folder, ext in (("audio_path", "audio-low", audio_folder, suffix),
-                                      ("melspec_path", "melspecs", melspec_folder, ".npy")):
-        if folder is not None:
-            table[column] = _media_paths(table["path"], folder, ext)
-            folders[column] = (kind if ext != ".mp3" else "audio", folder)
+    folders = {
+        "audio_path": user_folder(audio_dir, "audio_dir") or first_existing(root / f for f in AUDIO_FOLDERS),
+        "melspec_path": user_folder(melspec_dir, "melspec_dir") or first_existing([root / MELSPEC_FOLDER]),
+    }
+    folders = {column: folder for column, folder in folders.items() if folder is not None}
+    for column, folder in folders.items():
+        table[column] = _media_paths(table["path"], folder, MEDIA[column][0])
     return MERDataset(name="mtg_jamendo_moodtheme", table=table, root=root, bibtex=BIBTEX,
                       license_text=LICENSE, notes=NOTES, extra_checks=partial(_extra_checks, folders=folders))
 
@@ -227,8 +226,6 @@ def download(data_home=None) -> Path:
     Returns:
         The dataset folder (``<data_home>/mtg-jamendo``).
     """
-    from mer_lib.paths import data_home as resolve
-
-    root = resolve(data_home) / FOLDER
+    root = dataset_root(data_home, FOLDER)
     fetch_all(REPOSITORY_URL, METADATA_SHA256, root)
     return root

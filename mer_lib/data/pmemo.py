@@ -30,8 +30,8 @@ import pandas as pd
 
 from mer_lib.data import register
 from mer_lib.data.base import DatasetError, MERDataset
-from mer_lib.data.download import manual_download
-from mer_lib.data.folder import (AUDIO_EXTENSIONS, first_existing, index_files, read_csv, read_split_folder,
+from mer_lib.data.download import dataset_root, manual_download
+from mer_lib.data.tables import (AUDIO_EXTENSIONS, first_existing, index_files, read_csv, read_split_folder,
                                  user_folder, va_columns)
 
 FOLDER = "pmemo"
@@ -66,16 +66,15 @@ def _metadata(root: Path, track_ids: pd.Series) -> pd.DataFrame:
     missing = sorted(set(track_ids) - set(meta["track_id"]))
     if missing:
         raise DatasetError(f"{source}: no metadata for annotated song(s) {missing[:5]}")
-    meta["duration"] = pd.to_numeric(meta.get("duration"), errors="coerce")
+    if "duration" in meta.columns:
+        meta["duration"] = pd.to_numeric(meta["duration"], errors="coerce")
     keep = ["track_id", "fileName", "title", "artist", "album", "duration", "chorus_start_time", "chorus_end_time"]
     return meta[[c for c in keep if c in meta.columns]].rename(columns={"fileName": "file_name"})
 
 
 def load_dynamic(data_home=None) -> pd.DataFrame:
     """PMEmo's per-frame (2 Hz) V/A: ``track_id``, ``time``, ``valence``, ``arousal`` on [0, 1] as given."""
-    from mer_lib.paths import data_home as resolve
-
-    source = resolve(data_home) / FOLDER / "dynamic_annotations.csv"
+    source = dataset_root(data_home, FOLDER) / "dynamic_annotations.csv"
     frame = read_csv(source, required=("musicId", "frameTime", "Arousal(mean)", "Valence(mean)"))
     return pd.DataFrame({"track_id": frame["musicId"].astype(str), "time": frame["frameTime"],
                          "valence": frame["Valence(mean)"], "arousal": frame["Arousal(mean)"]})

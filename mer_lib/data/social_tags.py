@@ -29,7 +29,7 @@ import pandas as pd
 from mer_lib.data import register
 from mer_lib.data.base import DatasetError, MERDataset
 from mer_lib.data.download import manual_download
-from mer_lib.data.folder import (add_user_files, check_taxonomy, first_existing, quadrant_of, read_json,
+from mer_lib.data.tables import (add_user_files, check_taxonomy, first_existing, quadrant_of, read_json,
                                  stratified_split, va_columns)
 
 FOLDER = "social-tags"

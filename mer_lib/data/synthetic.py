@@ -53,6 +53,7 @@ from mer_lib.data import register
 from mer_lib.data.base import DatasetError, MERDataset, QUADRANTS
 from mer_lib.data import synthetic_music as music
 from mer_lib.data import synthetic_text as text
+from mer_lib.metrics import quadrant
 from mer_lib.paths import cache_dir
 
 #: Bump when the generator changes: cached corpora of older versions are not reused.
@@ -85,7 +86,7 @@ def _labels(n_clips: int, rng: np.random.Generator) -> pd.DataFrame:
     return pd.DataFrame({
         "latent_valence": v_latent, "latent_arousal": a_latent,
         "valence": valence, "arousal": arousal,
-        "quadrant": [text.quadrant_of(v, a) for v, a in zip(valence, arousal)],
+        "quadrant": quadrant(valence, arousal),
         "polarity": np.where(valence >= 0, "positive", "negative"),
         "design_quadrant": quadrants,
     })

@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
+from mer_lib.metrics import quadrant
+
 #: Substrings that exclude a lexicon word (profanity, violence): the corpus is for teaching.
 BLOCKLIST = (
     "ass", "fuck", "shit", "whore", "slut", "bitch", "damn", "dick", "cock", "cunt", "piss",
@@ -149,13 +151,6 @@ def artist_names(n: int, rng: np.random.Generator) -> list[str]:
     return [f"{pairs[i][0]} {pairs[i][1]}" for i in order]
 
 
-def quadrant_of(valence: float, arousal: float) -> str:
-    """``Q1`` (+V +A), ``Q2`` (−V +A), ``Q3`` (−V −A), ``Q4`` (+V −A)."""
-    if valence >= 0:
-        return "Q1" if arousal >= 0 else "Q4"
-    return "Q2" if arousal >= 0 else "Q3"
-
-
 def comments(valence: float, arousal: float, rng: np.random.Generator,
              perception_noise: float = 0.3) -> list[str]:
     """Two to four listener comments; each listener perceives V/A with their own noise."""
@@ -164,8 +159,8 @@ def comments(valence: float, arousal: float, rng: np.random.Generator,
         if rng.random() < 0.25:
             out.append(str(rng.choice(NEUTRAL_COMMENTS)))
             continue
-        q = quadrant_of(valence + rng.normal(0, perception_noise),
-                        arousal + rng.normal(0, perception_noise))
+        q = str(quadrant(valence + rng.normal(0, perception_noise),
+                         arousal + rng.normal(0, perception_noise)))
         out.append(str(rng.choice(COMMENT_TEMPLATES)).format(w=rng.choice(COMMENT_EMOTIONS[q])))
     return out
 

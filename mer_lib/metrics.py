@@ -100,18 +100,129 @@ def confusion(y_true, y_pred, labels) -> np.ndarray:
     return skm.confusion_matrix(*_pair(y_true, y_pred), labels=list(labels))
 
 
-def roc_auc_macro(y_true, scores) -> float:
-    """Macro ROC-AUC over tags (columns); tags with one class only are skipped."""
+def _tag_pair(y_true, scores) -> tuple[np.ndarray, np.ndarray]:
+    """``(clips, tags)`` ground truth (as bool) and scores of one shape."""
     y_true, scores = _pair(y_true, scores)
-    keep = [j for j in range(y_true.shape[1]) if 0 < y_true[:, j].sum() < len(y_true)]
-    return float(np.mean([skm.roc_auc_score(y_true[:, j], scores[:, j]) for j in keep]))
+    if y_true.ndim != 2:
+        raise ValueError(f"tagging metrics need (clips, tags) arrays, got shape {y_true.shape}")
+    return y_true.astype(bool), scores
+
+
+def roc_auc_per_tag(y_true, scores) -> np.ndarray:
+    """ROC-AUC of each tag (column); NaN for a tag whose test clips are all positive or all
+    negative (the AUC is undefined there)."""
+    y_true, scores = _tag_pair(y_true, scores)
+    n = len(y_true)
+    return np.array([skm.roc_auc_score(y_true[:, j], scores[:, j]) if 0 < y_true[:, j].sum() < n
+                     else np.nan for j in range(y_true.shape[1])])
+
+
+def average_precision_per_tag(y_true, scores) -> np.ndarray:
+    """Average precision (PR-AUC) of each tag; NaN for a tag without positives."""
+    y_true, scores = _tag_pair(y_true, scores)
+    return np.array([skm.average_precision_score(y_true[:, j], scores[:, j]) if y_true[:, j].any()
+                     else np.nan for j in range(y_true.shape[1])])
+
+
+def roc_auc_macro(y_true, scores) -> float:
+    """Macro ROC-AUC: the mean of the per-tag ROC-AUCs.
+
+    When every tag has positives and negatives this is exactly what the MediaEval
+    Emotion and Theme task computes, ``sklearn.metrics.roc_auc_score(y_true, scores,
+    average="macro")``; tags with one class only (undefined AUC) are skipped instead of
+    making the result NaN.
+    """
+    return float(np.nanmean(roc_auc_per_tag(y_true, scores)))
 
 
 def pr_auc_macro(y_true, scores) -> float:
-    """Macro PR-AUC (average precision) over tags; tags without positives are skipped."""
-    y_true, scores = _pair(y_true, scores)
-    keep = [j for j in range(y_true.shape[1]) if y_true[:, j].sum() > 0]
-    return float(np.mean([skm.average_precision_score(y_true[:, j], scores[:, j]) for j in keep]))
+    """Macro PR-AUC: the mean of the per-tag average precisions.
+
+    Equal to MediaEval's ``sklearn.metrics.average_precision_score(y_true, scores,
+    average="macro")`` when every tag has positives; tags without positives are skipped
+    (scikit-learn would count them as 0).
+    """
+    return float(np.nanmean(average_precision_per_tag(y_true, scores)))
+
+
+def roc_auc_micro(y_true, scores) -> float:
+    """Micro ROC-AUC: one ROC curve over all (clip, tag) pairs (frequent tags weigh more)."""
+    y_true, scores = _tag_pair(y_true, scores)
+    return float(skm.roc_auc_score(y_true, scores, average="micro"))
+
+
+def pr_auc_micro(y_true, scores) -> float:
+    """Micro PR-AUC: average precision over all (clip, tag) pairs."""
+    y_true, scores = _tag_pair(y_true, scores)
+    return float(skm.average_precision_score(y_true, scores, average="micro"))
+
+
+def f1_micro(y_true, y_pred) -> float:
+    """F1 of all decisions pooled (multi-label indicator arrays or class labels)."""
+    return float(skm.f1_score(*_pair(y_true, y_pred), average="micro", zero_division=0))
+
+
+def best_f1_thresholds(y_true, scores) -> np.ndarray:
+    """Per-tag decision thresholds that maximise that tag's F1 on ``(y_true, scores)``.
+
+    Compute them on the **validation** split and apply them to the test scores with
+    :func:`apply_thresholds`. This is the procedure of the MediaEval task's
+    ``calculate_decisions``; a tag without positives gets ``inf`` (never predicted).
+    """
+    y_true, scores = _tag_pair(y_true, scores)
+    thresholds = np.full(y_true.shape[1], np.inf)
+    for j in range(y_true.shape[1]):
+        if y_true[:, j].any():
+            precision, recall, candidates = skm.precision_recall_curve(y_true[:, j], scores[:, j])
+            with np.errstate(invalid="ignore", divide="ignore"):
+                f1 = np.nan_to_num(2 * precision * recall / (precision + recall))
+            thresholds[j] = candidates[np.argmax(f1[:-1])]
+    return thresholds
+
+
+def apply_thresholds(scores, thresholds, strict: bool = False) -> np.ndarray:
+    """Decisions ``scores >= thresholds`` per tag (``>`` with ``strict``, as the MediaEval
+    scripts write them)."""
+    scores, thresholds = np.asarray(scores), np.asarray(thresholds)
+    return scores > thresholds if strict else scores >= thresholds
+
+
+def decision_scores(y_true, decisions) -> dict[str, float]:
+    """Precision, recall and F-score of multi-label decisions, macro and micro averaged.
+
+    Macro: the mean over tags of each tag's binary score; micro: the binary score of all
+    (clip, tag) pairs pooled. This equals MediaEval's ``precision_recall_fscore_support(...,
+    average=...)`` (a tag never predicted counts 0) and stays right for a single tag, where
+    scikit-learn would read an ``(n, 1)`` array as a two-class problem.
+    """
+    y_true, decisions = _tag_pair(y_true, decisions)
+    decisions = decisions.astype(bool)
+
+    def binary(truth, decided):
+        return skm.precision_recall_fscore_support(truth, decided, average="binary", zero_division=0)[:3]
+
+    per_tag = np.array([binary(y_true[:, j], decisions[:, j]) for j in range(y_true.shape[1])])
+    pooled = binary(y_true.ravel(), decisions.ravel())
+    out = {}
+    for average, (p, r, f) in (("macro", per_tag.mean(axis=0)), ("micro", pooled)):
+        out.update({f"precision_{average}": float(p), f"recall_{average}": float(r), f"f1_{average}": float(f)})
+    return out
+
+
+def tagging_scores(y_true, scores, thresholds=None) -> dict[str, float]:
+    """Every tagging metric of one model: macro/micro ROC-AUC and PR-AUC, and with
+    ``thresholds`` (chosen on validation) the decision metrics of :func:`decision_scores`.
+
+    Keys: ``roc_auc``, ``pr_auc`` (macro, the task's headline metrics), ``roc_auc_micro``,
+    ``pr_auc_micro``, and ``precision_/recall_/f1_`` + ``macro``/``micro``.
+    """
+    out = {
+        "roc_auc": roc_auc_macro(y_true, scores), "pr_auc": pr_auc_macro(y_true, scores),
+        "roc_auc_micro": roc_auc_micro(y_true, scores), "pr_auc_micro": pr_auc_micro(y_true, scores),
+    }
+    if thresholds is not None:
+        out.update(decision_scores(y_true, apply_thresholds(scores, thresholds)))
+    return out
 
 
 def bootstrap_ci(y_true, y_pred, metric=accuracy, n_boot: int = 2000, alpha: float = 0.05,
@@ -122,3 +233,20 @@ def bootstrap_ci(y_true, y_pred, metric=accuracy, n_boot: int = 2000, alpha: flo
     n = len(y_true)
     values = [metric(y_true[idx], y_pred[idx]) for idx in rng.integers(0, n, (n_boot, n))]
     return float(np.quantile(values, alpha / 2)), float(np.quantile(values, 1 - alpha / 2))
+
+
+def per_tag_report(y_true, scores, tags):
+    """One row per tag: ``positives``, ``prevalence``, ``roc_auc`` and ``pr_auc``.
+
+    ``pr_auc`` is best read against ``prevalence``: a random scorer's average precision is
+    the tag's share of positive clips.
+    """
+    import pandas as pd
+
+    y_true, scores = _tag_pair(y_true, scores)
+    if len(tags) != y_true.shape[1]:
+        raise ValueError(f"{len(tags)} tag names for {y_true.shape[1]} columns")
+    return pd.DataFrame({
+        "positives": y_true.sum(axis=0), "prevalence": y_true.mean(axis=0),
+        "roc_auc": roc_auc_per_tag(y_true, scores), "pr_auc": average_precision_per_tag(y_true, scores),
+    }, index=pd.Index(list(tags), name="tag"))

@@ -48,12 +48,18 @@ def load_audio(path, sr: int = DEFAULT_SR, offset: float = 0.0, duration: float 
 
 def log_mel(y: np.ndarray, sr: int = DEFAULT_SR, n_mels: int = 128, n_fft: int = 2048,
             hop_length: int = 512, window: str = "hann", fmin: float = 0.0,
-            fmax: float | None = None) -> np.ndarray:
-    """Log-power mel spectrogram in dB (floor -100 dB), shape ``(n_mels, frames)``."""
+            fmax: float | None = None, power: np.ndarray | None = None) -> np.ndarray:
+    """Log-power mel spectrogram in dB (floor -100 dB), shape ``(n_mels, frames)``.
+
+    ``power``: the precomputed ``|STFT(y)|²`` with these ``n_fft``/``hop_length``/``window``
+    (see :func:`power_spectrogram`), to skip the STFT; the same holds for :func:`mfcc` and
+    :func:`chroma`.
+    """
     import librosa
 
-    mel = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length,
-                                         window=window, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    mel = librosa.feature.melspectrogram(y=y if power is None else None, S=power, sr=sr, n_fft=n_fft,
+                                         hop_length=hop_length, window=window, n_mels=n_mels,
+                                         fmin=fmin, fmax=fmax)
     return librosa.power_to_db(mel, ref=1.0, top_db=None).astype(np.float32)
 
 
@@ -62,32 +68,53 @@ def cmvn(features: np.ndarray, eps: float = 1e-8) -> np.ndarray:
 
     Each row gets zero mean and unit variance; a constant row (e.g. silence) becomes zeros.
     """
+    features = np.asarray(features, dtype=np.float64)
     mean = features.mean(axis=1, keepdims=True)
     std = features.std(axis=1, keepdims=True)
-    return ((features - mean) / (std + eps)).astype(np.float32)
+    # A row constant up to float rounding has no variance to normalise: it maps to zeros.
+    constant = std <= 1e-5 * (np.abs(mean) + 1.0)
+    return ((features - mean) / np.where(constant, np.inf, std + eps)).astype(np.float32)
 
 
 def mfcc(y: np.ndarray, sr: int = DEFAULT_SR, n_mfcc: int = 20, n_mels: int = 128,
          n_fft: int = 2048, hop_length: int = 512, normalize: bool = True,
-         window: str = "hann") -> np.ndarray:
-    """MFCCs, shape ``(n_mfcc, frames)``; CMVN-normalised when ``normalize``."""
-    import librosa
+         window: str = "hann", power: np.ndarray | None = None) -> np.ndarray:
+    """MFCCs, shape ``(n_mfcc, frames)``; CMVN-normalised when ``normalize``.
 
-    coefficients = librosa.feature.mfcc(y=y, sr=sr, n_mfcc=n_mfcc, n_mels=n_mels,
-                                        n_fft=n_fft, hop_length=hop_length, window=window)
+    The orthonormal DCT-II of the log-power mel bands. librosa stops at ``n_mels``
+    coefficients; when ``n_mfcc > n_mels`` (zhao2023: 25 MFCCs from 23 bands) the DCT is taken
+    over the bands zero-padded to ``n_mfcc`` points, so the requested rows exist.
+    """
+    import librosa
+    import scipy.fft
+
+    mel = librosa.feature.melspectrogram(y=y if power is None else None, S=power, sr=sr, n_mels=n_mels,
+                                         n_fft=n_fft, hop_length=hop_length, window=window)
+    coefficients = scipy.fft.dct(librosa.power_to_db(mel), axis=-2, type=2, norm="ortho",
+                                 n=max(n_mfcc, n_mels))[..., :n_mfcc, :]
     return cmvn(coefficients) if normalize else coefficients.astype(np.float32)
 
 
 def chroma(y: np.ndarray, sr: int = DEFAULT_SR, n_fft: int = 2048, hop_length: int = 512,
-           window: str = "hann", tuning: float | None = None) -> np.ndarray:
+           window: str = "hann", tuning: float | None = None,
+           power: np.ndarray | None = None) -> np.ndarray:
     """STFT chromagram, shape ``(12, frames)``, each frame max-normalised (silent frames: 0).
 
     ``tuning=None`` estimates the tuning deviation from the clip (librosa's default).
     """
     import librosa
 
-    return librosa.feature.chroma_stft(y=y, sr=sr, n_fft=n_fft, hop_length=hop_length,
-                                       window=window, tuning=tuning).astype(np.float32)
+    return librosa.feature.chroma_stft(y=y if power is None else None, S=power, sr=sr, n_fft=n_fft,
+                                       hop_length=hop_length, window=window,
+                                       tuning=tuning).astype(np.float32)
+
+
+def power_spectrogram(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512,
+                      window: str = "hann") -> np.ndarray:
+    """``|STFT(y)|²``, shape ``(1 + n_fft // 2, frames)``, as librosa's features compute it."""
+    import librosa
+
+    return np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop_length, window=window)) ** 2
 
 
 def audio_statistics(y: np.ndarray, sr: int = DEFAULT_SR) -> dict[str, float]:
@@ -119,10 +146,24 @@ def audio_statistics(y: np.ndarray, sr: int = DEFAULT_SR) -> dict[str, float]:
 # --------------------------------------------------------------------------------------------
 
 class Signal(NamedTuple):
-    """Mono samples and their rate: what the audio front end hands to feature functions."""
+    """Mono samples and their rate: what the audio front end hands to feature functions.
+
+    ``spectra`` memoises power spectrograms, so extractors with the same STFT settings on one
+    clip (zhao2023's MFCC and chroma) compute it once.
+    """
 
     y: np.ndarray
     sr: int
+    spectra: dict | None = None
+
+    def power(self, n_fft: int, hop_length: int, window: str) -> np.ndarray:
+        """:func:`power_spectrogram` of this signal, memoised."""
+        if self.spectra is None:
+            return power_spectrogram(self.y, n_fft, hop_length, window)
+        key = (n_fft, hop_length, window)
+        if key not in self.spectra:
+            self.spectra[key] = power_spectrogram(self.y, n_fft, hop_length, window)
+        return self.spectra[key]
 
 
 MIDI_SUFFIXES = (".mid", ".midi")
@@ -151,9 +192,8 @@ def audio_front_end(source, sr: int = DEFAULT_SR, excerpt: str = "full", seconds
     """
     from mer_lib.features import augment, excerpts
 
-    if isinstance(source, tuple):
-        y, source_sr = source
-        y = np.asarray(y, dtype=np.float32)
+    if isinstance(source, tuple):  # (samples, rate) or a Signal
+        y, source_sr = np.asarray(source[0], dtype=np.float32), source[1]
         if source_sr != sr:
             import librosa
 
@@ -165,13 +205,44 @@ def audio_front_end(source, sr: int = DEFAULT_SR, excerpt: str = "full", seconds
             from mer_lib.features.render import rendered_audio
 
             path = rendered_audio(path, sr=sr)
-        # Reading only the needed head is much faster than decoding a whole track.
-        duration = seconds if excerpt == "first" else None
-        y, name = load_audio(path, sr=sr, duration=duration), path.name
+        y, name = _decode(path, sr, seconds if excerpt == "first" else None), path.name
     y = excerpts.select(y, sr, excerpt, seconds, seed, name)
     if y.size == 0:
         raise ValueError(f"audio clip {name}: no samples left after the {excerpt!r} excerpt")
-    return Signal(augment.augment(y, sr, pitch_shift, downsample_sr), sr)
+    return Signal(augment.augment(y, sr, pitch_shift, downsample_sr), sr, {})
+
+
+_LAST_DECODE: dict[tuple, np.ndarray] = {}
+
+
+def _decode(path: Path, sr: int, head_seconds: float | None) -> np.ndarray:
+    """Decoded samples of ``path`` (only the first ``head_seconds`` when given).
+
+    The last decode is kept (read-only), so several extractors on one clip decode it once.
+    A head request on a file no longer than the head decodes the whole file, which gives
+    the same samples and lets a full-clip extractor share the decode.
+    """
+    if head_seconds is not None:
+        try:
+            import soundfile as sf
+
+            if sf.info(str(path)).duration <= head_seconds:
+                head_seconds = None
+        except Exception:  # formats soundfile cannot read go through librosa's fallback
+            pass
+    try:
+        key = (str(path.resolve()), path.stat().st_mtime_ns, sr, head_seconds)
+    except OSError:
+        key = None
+    if key is not None and key in _LAST_DECODE:
+        return _LAST_DECODE[key]
+    # Reading only the needed head is much faster than decoding a whole track.
+    y = load_audio(path, sr=sr, duration=head_seconds)
+    y.flags.writeable = False
+    _LAST_DECODE.clear()
+    if key is not None:
+        _LAST_DECODE[key] = y
+    return y
 
 
 AUDIO = FrontEnd("audio", audio_front_end, augmentation=("pitch_shift", "downsample_sr"))
@@ -192,7 +263,8 @@ def log_mel_features(signal: Signal, n_mels: int = 128, n_fft: int = 2048, hop_l
                      window: str = "hann", fmin: float = 0.0, fmax: float | None = None,
                      n_frames: int | None = None) -> np.ndarray:
     """Log-mel spectrogram (dB), ``(n_mels, frames)``; short clips padded with the -100 dB floor."""
-    mel = log_mel(signal.y, signal.sr, n_mels, n_fft, hop_length, window, fmin, fmax)
+    mel = log_mel(signal.y, signal.sr, n_mels, n_fft, hop_length, window, fmin, fmax,
+                  power=signal.power(n_fft, hop_length, window))
     return fix_frames(mel, n_frames, pad_value=SILENCE_DB)
 
 
@@ -201,7 +273,8 @@ def mfcc_features(signal: Signal, n_mfcc: int = 20, n_mels: int = 128, n_fft: in
                   hop_length: int = 512, window: str = "hann", normalize: bool = True,
                   n_frames: int | None = None) -> np.ndarray:
     """MFCCs, ``(n_mfcc, frames)``, CMVN-normalised per coefficient when ``normalize``."""
-    coefficients = mfcc(signal.y, signal.sr, n_mfcc, n_mels, n_fft, hop_length, normalize, window)
+    coefficients = mfcc(signal.y, signal.sr, n_mfcc, n_mels, n_fft, hop_length, normalize, window,
+                        power=signal.power(n_fft, hop_length, window))
     return fix_frames(coefficients, n_frames)
 
 
@@ -209,7 +282,8 @@ def mfcc_features(signal: Signal, n_mfcc: int = 20, n_mels: int = 128, n_fft: in
 def chroma_features(signal: Signal, n_fft: int = 2048, hop_length: int = 512, window: str = "hann",
                     tuning: float | None = None, n_frames: int | None = None) -> np.ndarray:
     """STFT chromagram, ``(12, frames)``."""
-    return fix_frames(chroma(signal.y, signal.sr, n_fft, hop_length, window, tuning), n_frames)
+    spectrum = signal.power(n_fft, hop_length, window)
+    return fix_frames(chroma(signal.y, signal.sr, n_fft, hop_length, window, tuning, spectrum), n_frames)
 
 
 @register("chunk_log_mel", AUDIO)

@@ -25,6 +25,7 @@ import os
 import re
 import tempfile
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -33,9 +34,32 @@ import numpy as np
 from mer_lib.paths import cache_dir
 
 
+_ROOT_OVERRIDE: list[Path] = []
+
+
 def feature_cache_root(root: str | os.PathLike | None = None) -> Path:
-    """The feature cache folder: ``root`` or ``cache_dir() / "features"``."""
-    return Path(root) if root is not None else cache_dir() / "features"
+    """The feature cache folder: ``root``, else the one set by :func:`using_root`, else
+    ``cache_dir() / "features"``."""
+    if root is not None:
+        return Path(root)
+    return _ROOT_OVERRIDE[-1] if _ROOT_OVERRIDE else cache_dir() / "features"
+
+
+@contextmanager
+def using_root(root: str | os.PathLike | None):
+    """Within the block, :func:`feature_cache_root` defaults to ``root`` (None: no change).
+
+    Worker processes outlive one extraction, so a parent's cache root is passed to each
+    job explicitly rather than through the environment they started with.
+    """
+    if root is None:
+        yield
+        return
+    _ROOT_OVERRIDE.append(Path(root))
+    try:
+        yield
+    finally:
+        _ROOT_OVERRIDE.pop()
 
 
 def stable_hash(value: Any, length: int = 12) -> str:
@@ -44,11 +68,16 @@ def stable_hash(value: Any, length: int = 12) -> str:
     return hashlib.sha1(text.encode()).hexdigest()[:length]
 
 
-def source_fingerprint(value: Any) -> str:
-    """Identity of a clip's source: a file's path/size/mtime, else the value's content."""
-    if isinstance(value, (str, os.PathLike)) and len(str(value)) < 4096 and Path(value).is_file():
-        stat = Path(value).stat()
-        return stable_hash([str(Path(value).resolve()), stat.st_size, stat.st_mtime_ns], 10)
+def source_fingerprint(value: Any, is_file: bool) -> str:
+    """Identity of a clip's source: a file's path, size and mtime (``is_file``), else the
+    value's content (a text)."""
+    if is_file and isinstance(value, (str, os.PathLike)):
+        path = Path(value)
+        try:
+            stat = path.stat()
+        except OSError:  # a missing file: the extractor reports it, the key is just the path
+            return stable_hash([str(path)], 10)
+        return stable_hash([str(path.resolve()), stat.st_size, stat.st_mtime_ns], 10)
     return stable_hash(value, 10)
 
 

@@ -168,3 +168,22 @@ def rendered_audio(midi_path, sr: int = DEFAULT_SR, soundfont=None, cache_root=N
     digest.update(f"|{sr}|{font.name}|{font.stat().st_size}|{RENDER_VERSION}".encode())
     target = feature_cache_root(cache_root) / "rendered" / f"{midi_path.stem}-{digest.hexdigest()[:12]}.flac"
     return render_to_file(midi_path, target, sr=sr, soundfont=font)
+
+
+def render_all(midi_paths, sr: int = DEFAULT_SR, soundfont=None, n_jobs: int = -1,
+               progress: bool = True, cache_root=None) -> list[Path]:
+    """:func:`rendered_audio` of many MIDI files, in parallel (joblib) with a progress bar.
+
+    Returns:
+        The cached FLAC paths, in the order of ``midi_paths``.
+    """
+    from joblib import Parallel, delayed
+    from tqdm.auto import tqdm
+
+    from mer_lib.features.cache import feature_cache_root
+
+    root = feature_cache_root(cache_root)  # resolved here: workers may hold an older environment
+    paths = list(midi_paths)
+    jobs = (delayed(rendered_audio)(p, sr, soundfont, root) for p in paths)
+    results = Parallel(n_jobs=n_jobs, return_as="generator")(jobs)
+    return list(tqdm(results, total=len(paths), desc="rendering MIDI", disable=not progress))

@@ -20,7 +20,8 @@ turns tokens back into a ``PrettyMIDI`` (onsets and offsets within one 10 ms ste
 within 2 of the original). A MIDI file with no notes encodes to an empty sequence.
 
 **Note statistics** for the Symbolic-LR baseline: density, pitch, velocity, duration,
-key/mode and tempo summaries of a performance (:func:`note_statistics`).
+key/mode and tempo summaries of a performance (:func:`note_statistics`), and a **piano roll**
+(``piano_roll`` extractor).
 
 Reference: Oore et al., "This time with feeling: learning expressive musical performance",
 Neural Computing and Applications 2018; Hung et al., "EMOPIA", ISMIR 2021; Zhao & Yoshii 2023.
@@ -227,7 +228,8 @@ def note_statistics(midi) -> dict[str, float]:
     pm = load_midi(midi)
     notes = [n for inst in pm.instruments if not inst.is_drum for n in inst.notes]
     if not notes:
-        raise ValueError(f"MIDI {midi if isinstance(midi, str) else '(given)'} has no notes for statistics")
+        source = "(a PrettyMIDI)" if hasattr(midi, "instruments") else midi
+        raise ValueError(f"MIDI {source} has no notes: note statistics are undefined")
     pitch = np.array([n.pitch for n in notes], dtype=float)
     velocity = np.array([n.velocity for n in notes], dtype=float)
     start = np.array([n.start for n in notes])
@@ -265,3 +267,15 @@ def midi_like_features(pm, max_length: int | None = None, sustain: bool = True,
 def note_stats_features(pm) -> np.ndarray:
     """Summary vector of :func:`note_statistics` (names: ``labels("note_stats")``)."""
     return np.array(list(note_statistics(pm).values()), dtype=np.float32)
+
+
+@register("piano_roll", MIDI)
+def piano_roll_features(pm, fs: float = 25.0, sustain: bool = True, binary: bool = False) -> np.ndarray:
+    """Piano roll, ``(128, frames)`` at ``fs`` frames/s: velocities (or 1 when ``binary``)
+    of the sounding notes, pedal applied when ``sustain``; ``(128, 0)`` without notes."""
+    import pretty_midi
+
+    roll = pretty_midi.Instrument(program=0)
+    roll.notes = performance_notes(pm, sustain)
+    matrix = roll.get_piano_roll(fs=fs).astype(np.float32)
+    return (matrix > 0).astype(np.float32) if binary else matrix

@@ -1,7 +1,7 @@
 """WordNet through NLTK, offline: lexicon look-ups and synonym replacement for text augmentation.
 
 WordNet is installed by ``python -m mer_lib.features.wordnet_setup`` (``make setup``) into
-``cache_dir() / "nltk_data"``; :func:`wordnet` adds that folder to ``nltk.data.path``.
+``<project>/.cache/nltk_data``; :func:`wordnet` adds that folder to ``nltk.data.path``.
 
 Notebook: the ``mmer_analysis`` notebook (synonym augmentation).
 """
@@ -68,9 +68,9 @@ _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)*")
 def replace_synonyms(text: str, fraction: float = 0.2, seed: int | np.random.Generator = 0) -> str:
     """Replace a fraction of the words of ``text`` with a random WordNet synonym.
 
-    ``round(fraction × number of words)`` words are replaced, drawn among the words that
-    have a synonym (fewer when not enough have one); punctuation and spacing are kept, and
-    a capitalised word gets a capitalised synonym.
+    ``round(fraction × number of words)`` words are replaced, drawn among the content words
+    that have a synonym (fewer when not enough have one; function words are kept);
+    punctuation and spacing are kept, and a capitalised word gets a capitalised synonym.
 
     Reference: mmer_analysis project, "Lyrics and Comments Augmentation" (20 % of the words
     of duplicated samples).
@@ -85,7 +85,11 @@ def replace_synonyms(text: str, fraction: float = 0.2, seed: int | np.random.Gen
         raise ValueError(f"fraction must be in [0, 1], got {fraction}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     matches = list(_WORD.finditer(text))
-    eligible = [m for m in matches if synonyms(m.group().lower())]
+    from mer_lib.features.text import CLOSED_CLASS
+
+    # Function words are never replaced: WordNet would turn "in" into "Indiana".
+    eligible = [m for m in matches
+                if m.group().lower() not in CLOSED_CLASS and synonyms(m.group().lower())]
     n = min(int(round(fraction * len(matches))), len(eligible))
     if n == 0:
         return text

@@ -10,7 +10,7 @@ packages carry the same WordNet 3.0 database. This script (idempotent, run by ``
    ``lexnames`` file NLTK needs, generated from the ``lexnames(5WN)`` manual page the
    package ships (``/usr/share/man/man5/lexnames.5WN.gz``).
 
-The text features point NLTK at :func:`nltk_data_dir` (``cache_dir() / "nltk_data"``, which
+The text features point NLTK at :func:`nltk_data_dir` (``<project>/.cache/nltk_data``, which
 ``make clean-cache`` keeps).
 """
 
@@ -26,7 +26,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from mer_lib.paths import cache_dir
+from mer_lib.paths import PROJECT_ROOT
 
 DEBIAN_WORDNET = Path("/usr/share/wordnet")
 LEXNAMES_MAN = Path("/usr/share/man/man5/lexnames.5WN.gz")
@@ -39,8 +39,12 @@ CATEGORY = {"noun": 1, "verb": 2, "adj": 3, "adv": 4}
 
 
 def nltk_data_dir() -> Path:
-    """The project's NLTK data folder (``cache_dir() / "nltk_data"``)."""
-    return cache_dir() / "nltk_data"
+    """The project's NLTK data folder, ``<project>/.cache/nltk_data``.
+
+    Fixed to the project (not ``$MER_CACHE_DIR``): a run with a temporary feature cache,
+    such as the tests or the benchmark, still finds the installed WordNet.
+    """
+    return PROJECT_ROOT / ".cache" / "nltk_data"
 
 
 def wordnet_dir() -> Path:

@@ -1,0 +1,1 @@
+"""Benchmarks of the library (``make bench``): ``python -m benchmarks.<name>``."""

@@ -1,0 +1,190 @@
+"""Generic blocks for sequence and spectrogram encoders.
+
+* :class:`ResidualBlock2d` — two 3×3 convolutions with batch norm and a residual shortcut
+  (the ``Res_2d`` block of Won et al.'s short-chunk ResNet).
+* :class:`ResidualCNN` — a stack of those blocks that halves each axis as long as the axis
+  allows, then max-pools globally: one vector per input.
+* :class:`StructuredSelfAttention` — Lin et al.'s multi-hop attention pooling of a sequence.
+* :class:`WindowedEncoder` — encodes a long input as the mean of its fixed-size windows, so
+  a model trained on short random crops reads a whole excerpt at evaluation.
+* :func:`masked_mean` and :func:`autocast` — small helpers for the above and the models.
+
+Notebook: ``03_zhao2023_multifaceted_piano``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def autocast(enabled: bool, device: torch.device | str):
+    """bfloat16 autocast on ``device`` when ``enabled`` (a no-op context otherwise).
+
+    Recurrent layers and convolutions run 2–3× faster in bfloat16 on CPUs with AVX-512 BF16
+    and on recent GPUs; weights and optimizer state stay float32.
+    """
+    device_type = torch.device(device).type
+    if not enabled:
+        return contextlib.nullcontext()
+    return torch.autocast(device_type=device_type, dtype=torch.bfloat16)
+
+
+def masked_mean(values: torch.Tensor, mask: torch.Tensor, dim: int) -> torch.Tensor:
+    """Mean of ``values`` over ``dim`` where ``mask`` is true (``mask`` broadcasts to ``values``).
+
+    Positions with an empty mask give 0 instead of NaN.
+    """
+    mask = mask.to(values.dtype)
+    return (values * mask).sum(dim) / mask.sum(dim).clamp(min=1.0)
+
+
+class ResidualBlock2d(nn.Module):
+    """Conv 3×3 (stride) → BN → ReLU → conv 3×3 → BN, plus the shortcut, → ReLU.
+
+    The shortcut is a strided 3×3 convolution with batch norm when the shape changes, the
+    identity otherwise.
+
+    Reference: Won, Ferraro, Bogdanov & Serra, "Evaluation of CNN-based automatic music
+    tagging models", SMC 2020 (``Res_2d``); He et al., CVPR 2016.
+    Notebook: ``03_zhao2023_multifaceted_piano``.
+
+    Args:
+        in_channels: Input channels.
+        out_channels: Output channels.
+        stride: Stride of the first convolution, an int or ``(freq, time)``.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, stride=2):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1)
+        self.bn1 = nn.BatchNorm2d(out_channels)
+        self.conv2 = nn.Conv2d(out_channels, out_channels, 3, padding=1)
+        self.bn2 = nn.BatchNorm2d(out_channels)
+        self.shortcut = nn.Identity()
+        if stride not in (1, (1, 1)) or in_channels != out_channels:
+            self.shortcut = nn.Sequential(nn.Conv2d(in_channels, out_channels, 3, stride=stride, padding=1),
+                                          nn.BatchNorm2d(out_channels))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        out = self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+        return F.relu(out + self.shortcut(x))
+
+
+def halving_strides(size: int, n_blocks: int) -> list[int]:
+    """Stride per block along one axis: 2 while the axis is longer than 1, then 1.
+
+    A 3×3 convolution with padding 1 and stride 2 maps a length ``n`` to ``ceil(n / 2)``, so
+    25 MFCCs shrink 25 → 13 → 7 → 4 → 2 → 1 in five blocks and the last two keep 1.
+    """
+    strides = []
+    for _ in range(n_blocks):
+        strides.append(2 if size > 1 else 1)
+        size = math.ceil(size / 2)
+    return strides
+
+
+class ResidualCNN(nn.Module):
+    """Stack of :class:`ResidualBlock2d` with global max pooling: ``(B, H, W)`` → ``(B, C)``.
+
+    Each block halves the frequency axis (height) while it is longer than 1 and always halves
+    the time axis (width), as in the short-chunk ResNet; what is left is max-pooled.
+
+    Reference: Won et al., SMC 2020 (short-chunk ResNet: 7 blocks, channels c, c, 2c, 2c, 2c,
+    2c, 4c). Notebook: ``03_zhao2023_multifaceted_piano``.
+
+    Args:
+        in_height: Frequency bins (rows) of the input, e.g. 128 mel bands or 25 MFCCs.
+        channels: Output channels of each block (its length is the number of blocks).
+        input_norm: Batch-normalise the input first (the short-chunk ResNet's ``spec_bn``).
+    """
+
+    def __init__(self, in_height: int, channels=(32, 32, 64, 64, 64, 64, 128), input_norm: bool = True):
+        super().__init__()
+        widths = (1, *channels)
+        strides = zip(halving_strides(in_height, len(channels)), [2] * len(channels))
+        self.input_norm = nn.BatchNorm2d(1) if input_norm else nn.Identity()
+        self.blocks = nn.Sequential(*[ResidualBlock2d(widths[i], widths[i + 1], stride)
+                                      for i, stride in enumerate(strides)])
+        self.out_dim = channels[-1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.blocks(self.input_norm(x.unsqueeze(1)))
+        return x.amax(dim=(2, 3))
+
+
+class StructuredSelfAttention(nn.Module):
+    """Multi-hop attention pooling: ``A = softmax(W_s2 tanh(W_s1 Hᵀ))``, ``M = A H``.
+
+    Each of the ``hops`` rows of ``A`` is a distribution over time steps; ``M`` stacks the
+    ``hops`` weighted sums of the hidden states (``(B, hops, dim)``). The orthogonality
+    penalty of the paper is not used (nor is it in EMOPIA's LSTM-Attn classifier).
+
+    Reference: Lin, Feng, dos Santos, Yu, Xiang, Zhou & Bengio, "A Structured Self-attentive
+    Sentence Embedding", ICLR 2017. Notebook: ``03_zhao2023_multifaceted_piano``.
+
+    Args:
+        in_dim: Size of each hidden state.
+        attention_dim: ``d_a``, the hidden size of the scoring MLP.
+        hops: ``r``, the number of attention rows.
+    """
+
+    def __init__(self, in_dim: int, attention_dim: int = 128, hops: int = 16):
+        super().__init__()
+        self.score = nn.Sequential(nn.Linear(in_dim, attention_dim, bias=False), nn.Tanh(),
+                                   nn.Linear(attention_dim, hops, bias=False))
+        self.hops = hops
+
+    def forward(self, states: torch.Tensor, mask: torch.Tensor | None = None):
+        """``states`` ``(B, T, dim)``, ``mask`` ``(B, T)`` true at real steps → ``(M, A)``."""
+        logits = self.score(states).transpose(1, 2)  # (B, hops, T)
+        if mask is not None:
+            logits = logits.masked_fill(~mask[:, None, :], float("-inf"))
+        weights = logits.float().softmax(dim=-1).to(states.dtype)
+        return weights @ states, weights
+
+
+class WindowedEncoder(nn.Module):
+    """Encode an input as the mean of the encodings of its consecutive windows.
+
+    The last axis (time) is cut into windows of ``window`` steps (the last one padded with
+    ``pad_value``); windows that start at or after a clip's length are left out of its mean.
+    An input of at most one window is encoded directly, so training on random crops of one
+    window and evaluating on a whole excerpt use the same encoder.
+
+    Notebook: ``03_zhao2023_multifaceted_piano``.
+
+    Args:
+        encoder: Module mapping ``(N, ..., window)`` to ``(N, dim)``; it has ``out_dim``.
+        window: Steps per window.
+        pad_value: Value that pads the last window.
+    """
+
+    def __init__(self, encoder: nn.Module, window: int, pad_value: float = 0.0):
+        super().__init__()
+        if window < 1:
+            raise ValueError(f"window must be >= 1, got {window}")
+        self.encoder, self.window, self.pad_value = encoder, int(window), pad_value
+        self.out_dim = encoder.out_dim
+
+    def forward(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+        batch, steps = x.shape[0], x.shape[-1]
+        if steps <= self.window:
+            return self.encoder(x)
+        n_windows = math.ceil(steps / self.window)
+        x = F.pad(x, (0, n_windows * self.window - steps), value=self.pad_value)
+        windows = x.unfold(-1, self.window, self.window).movedim(-2, 1)  # (B, n, ..., window)
+        windows = windows.reshape(batch * n_windows, *windows.shape[2:])
+        if lengths is None:
+            lengths = torch.full((batch,), steps, device=x.device)
+        starts = torch.arange(n_windows, device=x.device) * self.window
+        valid = starts[None, :] < lengths.to(x.device)[:, None]
+        valid[:, 0] = True  # every clip keeps its first window, even an empty one
+        encoded = self.encoder(windows[valid.flatten()])
+        out = encoded.new_zeros(batch * n_windows, encoded.shape[-1])
+        out[valid.flatten()] = encoded
+        return masked_mean(out.view(batch, n_windows, -1), valid[..., None], dim=1)

@@ -1,0 +1,214 @@
+"""Zhao & Yoshii 2023 model, its ablations, EMOPIA's deep baselines and their helpers."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from mer_lib import models
+from mer_lib.features.symbolic import PAD_ID, VOCAB_SIZE
+from mer_lib.models import blocks_sequence as B
+from mer_lib.models import zhao2023 as Z
+
+BATCH, TOKENS, FRAMES = 3, 40, 60
+
+
+@pytest.fixture
+def inputs():
+    generator = torch.Generator().manual_seed(0)
+    tokens = torch.randint(0, VOCAB_SIZE, (BATCH, TOKENS), generator=generator)
+    tokens[0, 25:] = PAD_ID
+    return {"tokens": tokens, "chroma": torch.rand(BATCH, 12, FRAMES, generator=generator),
+            "mfcc": torch.randn(BATCH, 25, FRAMES, generator=generator),
+            "chroma_length": torch.tensor([FRAMES, 30, 10]), "mfcc_length": torch.tensor([FRAMES, 30, 10])}
+
+
+def small_zhao(**options):
+    return models.build("zhao2023", token_window=16, frame_window=24, **options)
+
+
+@pytest.mark.parametrize("branches", [Z.BRANCHES, ("symbolic",), ("harmony",), ("tone",)])
+@pytest.mark.parametrize("fusion", ["mhsa", "concat"])
+def test_zhao2023_outputs_two_probabilities(inputs, branches, fusion):
+    net = small_zhao(branches=branches, fusion=fusion).eval()
+    out = net(**inputs)
+    assert out.shape == (BATCH, 2)
+    assert ((out > 0) & (out < 1)).all()
+    assert net.branches == tuple(branches)
+
+
+def test_attention_weights_are_per_head_distributions_over_branches(inputs):
+    net = small_zhao().eval()
+    with torch.no_grad():
+        probabilities, weights = net(**inputs, return_attention=True)
+        features = [f.numpy() for f in net.branch_features(**inputs)]
+    assert probabilities.shape == (BATCH, 2) and weights.shape == (BATCH, 4, 3, 3)
+    torch.testing.assert_close(weights.sum(-1), torch.ones(BATCH, 4, 3))
+    from_helper = Z.attention_weights(net.head, features, "cpu")
+    np.testing.assert_allclose(from_helper, weights.numpy(), atol=1e-5)
+
+
+def test_mixed_precision_gives_float32_close_to_float32_run(inputs):
+    torch.manual_seed(0)
+    net = small_zhao().eval()
+    exact = net(**inputs)
+    net.mixed_precision = True
+    fast = net(**inputs)
+    assert fast.dtype == torch.float32
+    torch.testing.assert_close(fast, exact, atol=0.05, rtol=0)
+
+
+def test_branch_needs_its_input(inputs):
+    with pytest.raises(ValueError, match="'chroma' input"):
+        small_zhao(branches=("harmony",))(tokens=inputs["tokens"])
+    with pytest.raises(ValueError, match="subset"):
+        small_zhao(branches=("lyrics",))
+    with pytest.raises(ValueError, match="fusion"):
+        small_zhao(fusion="sum")
+
+
+def test_branch_widths_and_paper_sizes():
+    net = models.build("zhao2023")
+    assert net.encoders["symbolic"].encoder.gru.hidden_size == 256
+    assert net.encoders["symbolic"].encoder.gru.num_layers == 2
+    assert net.encoders["symbolic"].encoder.gru.bidirectional
+    assert net.head.attention.num_heads == 4
+    assert len(net.encoders["tone"].encoder.blocks) == 7
+    kernels = [m.kernel_size for m in net.encoders["harmony"].encoder.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert kernels == [(12, 1)] * 3 + [(1, 48)] * 3
+
+
+def test_halving_strides_stop_at_one():
+    assert B.halving_strides(25, 7) == [2, 2, 2, 2, 2, 1, 1]
+    assert B.halving_strides(128, 7) == [2] * 7
+
+
+def test_residual_cnn_pools_to_one_vector():
+    cnn = B.ResidualCNN(25, (4, 4, 8, 8, 8, 8, 16)).eval()
+    assert cnn(torch.randn(2, 25, 50)).shape == (2, 16)
+    assert cnn(torch.randn(2, 25, 3)).shape == (2, 16)
+
+
+class _MeanEncoder(torch.nn.Module):
+    out_dim = 1
+
+    def forward(self, x):
+        return x.float().mean(-1, keepdim=True)
+
+
+def test_windowed_encoder_averages_real_windows_only():
+    encoder = B.WindowedEncoder(_MeanEncoder(), window=2)
+    x = torch.tensor([[1.0, 1.0, 3.0, 3.0, 9.0]])
+    # windows [1, 1], [3, 3], [9, 0]: all real by default
+    assert encoder(x).item() == pytest.approx((1 + 3 + 4.5) / 3)
+    # length 4: the third window starts after the clip and is left out
+    assert encoder(x, torch.tensor([4])).item() == pytest.approx(2.0)
+    # at most one window: encoded directly
+    assert encoder(x[:, :2]).item() == pytest.approx(1.0)
+
+
+def test_structured_self_attention_ignores_masked_steps():
+    attention = B.StructuredSelfAttention(6, attention_dim=5, hops=3)
+    states = torch.randn(2, 4, 6)
+    mask = torch.tensor([[True, True, False, False], [True, True, True, True]])
+    embedding, weights = attention(states, mask)
+    assert embedding.shape == (2, 3, 6) and weights.shape == (2, 3, 4)
+    assert torch.all(weights[0, :, 2:] == 0)
+    torch.testing.assert_close(weights.sum(-1), torch.ones(2, 3))
+
+
+def test_lstm_attention_and_short_chunk_resnet_output_log_probabilities(inputs):
+    lstm = models.build("lstm_attn", window=16, embedding_dim=8, hidden_size=8, attention_dim=8, hops=2).eval()
+    out = lstm(inputs["tokens"])
+    assert out.shape == (BATCH, 4)
+    torch.testing.assert_close(out.exp().sum(-1), torch.ones(BATCH))
+    resnet = models.build("short_chunk_resnet", n_mels=32, base_channels=4).eval()
+    chunks = torch.randn(BATCH, 3, 32, 40)
+    out = resnet(chunks, torch.tensor([3, 1, 2]))
+    assert out.shape == (BATCH, 4)
+    torch.testing.assert_close(out.exp().sum(-1), torch.ones(BATCH))
+    # one chunk per clip: the mean over chunks of the clip's first chunk alone
+    torch.testing.assert_close(resnet(chunks[1:2, :1]), out[1:2])
+
+
+def _overfit(model, batch_inputs, targets, loss, steps=60, lr=3e-3):
+    torch.manual_seed(0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    model.train()
+    for _ in range(steps):
+        optimizer.zero_grad()
+        loss(model(**batch_inputs), targets).backward()
+        optimizer.step()
+    model.eval()
+    with torch.no_grad():
+        return Z.quadrant_accuracy(targets.numpy(), model(**batch_inputs).numpy())
+
+
+@pytest.mark.parametrize("name,options,keys,targets", [
+    ("zhao2023", {"token_window": 16, "frame_window": 24}, ("tokens", "chroma", "mfcc"), "va"),
+    ("zhao2023", {"branches": ("harmony",), "fusion": "concat", "frame_window": 24}, ("chroma",), "va"),
+    ("zhao2023", {"branches": ("tone",), "fusion": "concat", "frame_window": 24}, ("mfcc",), "va"),
+    ("lstm_attn", {"window": 16, "embedding_dim": 16, "hidden_size": 16, "hops": 2}, ("tokens",), "quadrant"),
+])
+def test_one_batch_overfit(inputs, name, options, keys, targets):
+    torch.manual_seed(0)
+    quadrants = ["Q1", "Q2", "Q3"]
+    y = torch.as_tensor(Z.va_targets(quadrants) if targets == "va" else Z.quadrant_targets(quadrants))
+    accuracy = _overfit(models.build(name, **options), {k: inputs[k] for k in keys}, y, Z.loss_for(targets))
+    assert accuracy == 1.0
+
+
+def test_short_chunk_resnet_overfits_one_batch():
+    torch.manual_seed(0)
+    chunks = torch.randn(4, 1, 32, 40)
+    y = torch.as_tensor(Z.quadrant_targets(["Q1", "Q2", "Q3", "Q4"]))
+    model = models.build("short_chunk_resnet", n_mels=32, base_channels=4, dropout=0.0)
+    assert _overfit(model, {"mel_chunks": chunks}, y, Z.loss_for("quadrant"), steps=80) == 1.0
+
+
+def test_quadrant_reading():
+    quadrants = ["Q1", "Q2", "Q3", "Q4"]
+    assert list(Z.to_quadrants(Z.va_targets(quadrants))) == quadrants
+    assert list(Z.to_quadrants(Z.quadrant_targets(quadrants))) == quadrants
+    assert list(Z.to_quadrants(np.eye(4))) == quadrants
+    assert Z.quadrant_accuracy(Z.va_targets(quadrants), np.array([[0.9, 0.9], [0.9, 0.9], [0.1, 0.2], [0.6, 0.4]])) == 0.75
+    with pytest.raises(ValueError, match="shape"):
+        Z.to_quadrants(np.zeros((2, 3)))
+
+
+def test_clip_crops_cut_pad_and_report_lengths():
+    tokens = [np.arange(10, dtype=np.int16), np.arange(3, dtype=np.int16)]
+    chroma = [np.ones((12, 7), np.float32), np.ones((12, 2), np.float32)]
+    crops = Z.ClipCrops({"tokens": tokens, "chroma": chroma}, [0, 1], {"tokens": 4, "chroma": 5},
+                        random_crop=True, seed=1, report_lengths=("chroma",))
+    item, target = crops[0]
+    assert item["tokens"].dtype == torch.int64 and item["tokens"].shape == (4,)
+    assert np.all(np.diff(item["tokens"].numpy()) == 1)  # one contiguous crop
+    assert item["chroma"].shape == (12, 5) and item["chroma_length"].item() == 5
+    short, _ = crops[1]
+    assert short["tokens"].tolist() == [0, 1, 2, PAD_ID]
+    assert short["chroma_length"].item() == 2 and short["chroma"][:, 2:].abs().sum() == 0
+    first = Z.ClipCrops({"tokens": tokens}, [0, 1], {"tokens": 4}, random_crop=False)[0][0]
+    assert first["tokens"].tolist() == [0, 1, 2, 3]
+
+
+def test_clip_loaders_and_two_stage_assembly(inputs):
+    table = pd.DataFrame({"track_id": [f"c{i}" for i in range(6)], "split": ["train"] * 2 + ["validation"] * 2 + ["test"] * 2,
+                          "quadrant": ["Q1", "Q2", "Q3", "Q4", "Q1", "Q3"]})
+    rng = np.random.default_rng(0)
+    data = {"tokens": {t: rng.integers(0, VOCAB_SIZE, 30).astype(np.int16) for t in table.track_id},
+            "chroma": {t: rng.random((12, 50), dtype=np.float32) for t in table.track_id},
+            "mfcc": {t: rng.standard_normal((25, 50)).astype(np.float32) for t in table.track_id}}
+    lengths = {"tokens": 16, "chroma": 24, "mfcc": 24}
+    loaders = Z.clip_loaders(table, data, train_lengths=lengths, eval_lengths={"tokens": 32, "chroma": 48, "mfcc": 48},
+                             batch_size=4, report_lengths=("chroma", "mfcc"))
+    batch, y = next(iter(loaders["train"]))
+    assert batch["tokens"].shape == (2, 16) and batch["chroma"].shape == (2, 12, 24) and y.shape == (2, 2)
+    assert next(iter(loaders["test"]))[0]["mfcc"].shape == (2, 25, 48)
+    branch_models = {b: small_zhao(branches=(b,), fusion="concat").eval() for b in Z.BRANCHES}
+    features, targets = Z.branch_features(branch_models, loaders["test"], "cpu")
+    assert [f.shape for f in features] == [(2, 512), (2, 32), (2, 128)] and targets.shape == (2, 2)
+    head = models.build("zhao2023_fusion_head", in_dims=[f.shape[1] for f in features]).eval()
+    full = Z.Zhao2023Net.assemble(branch_models, head, token_window=16, frame_window=24).eval()
+    test_batch, _ = next(iter(loaders["test"]))
+    torch.testing.assert_close(full(**test_batch), head(*[torch.as_tensor(f) for f in features]))

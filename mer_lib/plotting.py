@@ -165,3 +165,16 @@ def label_counts(values, ax=None, top: int | None = None, title="Label distribut
         ax.set(ylabel="clips", title=title)
         ax.tick_params(axis="x", labelrotation=45 if len(counts) > 6 else 0)
     return fig, ax
+
+
+def feature_matrix(matrix, ax=None, title="", xlabel="frame", ylabel="bin", cmap="magma"):
+    """Any ``(bins, frames)`` input representation as an image, in frame/bin units.
+
+    Unlike :func:`feature_map` it needs no sample rate or hop, so inputs of different papers
+    (different rates, hops, excerpts) can be shown side by side at their true sizes.
+    """
+    fig, ax = _axes(ax, (6, 2.6))
+    matrix = np.asarray(matrix, float)
+    ax.imshow(matrix, aspect="auto", origin="lower", cmap=cmap, interpolation="nearest")
+    ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    return fig, ax

@@ -279,3 +279,19 @@ def piano_roll_features(pm, fs: float = 25.0, sustain: bool = True, binary: bool
     roll.notes = performance_notes(pm, sustain)
     matrix = roll.get_piano_roll(fs=fs).astype(np.float32)
     return (matrix > 0).astype(np.float32) if binary else matrix
+
+
+def token_name(token: int) -> str:
+    """Readable name of a MIDI-like token, e.g. ``NOTE_ON(60)``, ``TIME_SHIFT(250ms)``."""
+    token = int(token)
+    if NOTE_ON <= token < NOTE_OFF:
+        return f"NOTE_ON({token - NOTE_ON})"
+    if NOTE_OFF <= token < TIME_SHIFT:
+        return f"NOTE_OFF({token - NOTE_OFF})"
+    if TIME_SHIFT <= token < VELOCITY:
+        return f"TIME_SHIFT({(token - TIME_SHIFT + 1) * round(STEP * 1000)}ms)"
+    if VELOCITY <= token < VOCAB_SIZE:
+        return f"VELOCITY({(token - VELOCITY) * 4})"
+    if token == PAD_ID:
+        return "PAD"
+    raise ValueError(f"token {token} is outside the MIDI-like vocabulary (0..{VOCAB_SIZE})")

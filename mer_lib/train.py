@@ -16,6 +16,7 @@ Notebook: ``02_rajamani2020_attention_tagging`` and every paper notebook that tr
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Callable
 
@@ -24,6 +25,22 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 HISTORY_KEYS = ("train_loss", "val_loss", "val_metric")
+
+
+@contextlib.contextmanager
+def torch_threads(n: int | None):
+    """Run a block with ``n`` PyTorch CPU threads, then restore the previous number.
+
+    On a small shared CPU, one thread per process is often several times faster than the
+    default (threads of busy processes thrash); ``0`` or ``None`` leaves the setting alone.
+    """
+    before = torch.get_num_threads()
+    if n:
+        torch.set_num_threads(int(n))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def to_device(value, device):

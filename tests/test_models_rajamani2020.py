@@ -4,9 +4,15 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mer_lib import models
+from mer_lib import models, train
 from mer_lib.models.blocks import AReLU, ConvBlock, StandAloneSelfAttention2d
 from mer_lib.models.rajamani2020 import PAPER_TABLE1, REAL_INPUT, VARIANTS
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    with train.torch_threads(1):  # tiny models: fastest on one thread, no thrashing
+        yield
+
 
 #: A short input that still survives the time pools (>= 320 frames): keeps tests fast.
 SHORT = (96, 320)

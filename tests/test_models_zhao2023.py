@@ -171,7 +171,8 @@ def test_quadrant_reading():
     assert list(Z.to_quadrants(Z.va_targets(quadrants))) == quadrants
     assert list(Z.to_quadrants(Z.quadrant_targets(quadrants))) == quadrants
     assert list(Z.to_quadrants(np.eye(4))) == quadrants
-    assert Z.quadrant_accuracy(Z.va_targets(quadrants), np.array([[0.9, 0.9], [0.9, 0.9], [0.1, 0.2], [0.6, 0.4]])) == 0.75
+    scores = np.array([[0.9, 0.9], [0.9, 0.9], [0.1, 0.2], [0.6, 0.4]])  # Q1, Q1, Q3, Q4
+    assert Z.quadrant_accuracy(Z.va_targets(quadrants), scores) == 0.75
     with pytest.raises(ValueError, match="shape"):
         Z.to_quadrants(np.zeros((2, 3)))
 
@@ -193,15 +194,16 @@ def test_clip_crops_cut_pad_and_report_lengths():
 
 
 def test_clip_loaders_and_two_stage_assembly(inputs):
-    table = pd.DataFrame({"track_id": [f"c{i}" for i in range(6)], "split": ["train"] * 2 + ["validation"] * 2 + ["test"] * 2,
+    table = pd.DataFrame({"track_id": [f"c{i}" for i in range(6)],
+                          "split": ["train"] * 2 + ["validation"] * 2 + ["test"] * 2,
                           "quadrant": ["Q1", "Q2", "Q3", "Q4", "Q1", "Q3"]})
     rng = np.random.default_rng(0)
     data = {"tokens": {t: rng.integers(0, VOCAB_SIZE, 30).astype(np.int16) for t in table.track_id},
             "chroma": {t: rng.random((12, 50), dtype=np.float32) for t in table.track_id},
             "mfcc": {t: rng.standard_normal((25, 50)).astype(np.float32) for t in table.track_id}}
     lengths = {"tokens": 16, "chroma": 24, "mfcc": 24}
-    loaders = Z.clip_loaders(table, data, train_lengths=lengths, eval_lengths={"tokens": 32, "chroma": 48, "mfcc": 48},
-                             batch_size=4, report_lengths=("chroma", "mfcc"))
+    loaders = Z.clip_loaders(table, data, train_lengths=lengths, batch_size=4, report_lengths=("chroma", "mfcc"),
+                             eval_lengths={"tokens": 32, "chroma": 48, "mfcc": 48})
     batch, y = next(iter(loaders["train"]))
     assert batch["tokens"].shape == (2, 16) and batch["chroma"].shape == (2, 12, 24) and y.shape == (2, 2)
     assert next(iter(loaders["test"]))[0]["mfcc"].shape == (2, 25, 48)

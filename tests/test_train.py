@@ -8,6 +8,12 @@ from torch import nn
 from mer_lib import metrics, train
 from mer_lib.plotting import training_curves
 
+@pytest.fixture(autouse=True)
+def one_thread():
+    with train.torch_threads(1):  # tiny models: fastest on one thread, no thrashing
+        yield
+
+
 CPU = torch.device("cpu")
 
 
@@ -112,3 +118,12 @@ def test_bad_budgets_raise():
     with pytest.raises(ValueError, match="max_epochs and patience"):
         train.fit(model, loader, loader, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.1),
                   max_epochs=0, patience=1, val_metric=lambda *_: 0.0, device=CPU)
+
+
+def test_torch_threads_restores_the_setting():
+    before = torch.get_num_threads()
+    with train.torch_threads(1):
+        assert torch.get_num_threads() == 1
+    assert torch.get_num_threads() == before
+    with train.torch_threads(0):
+        assert torch.get_num_threads() == before

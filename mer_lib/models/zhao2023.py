@@ -39,6 +39,8 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
+from mer_lib import metrics
+from mer_lib.data.base import QUADRANTS
 from mer_lib.features.symbolic import PAD_ID, VOCAB_SIZE
 from mer_lib.models import register
 from mer_lib.models.blocks_sequence import ResidualCNN, WindowedEncoder, autocast, masked_mean
@@ -268,14 +270,11 @@ def zhao2023_fusion_head(in_dims, fusion: str = "mhsa", **options) -> FusionHead
 # Reading the outputs: quadrants from (valence, arousal) probabilities or 4-class scores.
 # --------------------------------------------------------------------------------------------
 
-QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
-#: (high valence, high arousal) of each quadrant.
-QUADRANT_VA = {"Q1": (1, 1), "Q2": (0, 1), "Q3": (0, 0), "Q4": (1, 0)}
-
-
 def va_targets(quadrants) -> np.ndarray:
     """``(N, 2)`` float32 targets (high valence, high arousal) of quadrant labels."""
-    return np.array([QUADRANT_VA[q] for q in quadrants], dtype=np.float32).reshape(-1, 2)
+    quadrants = np.asarray(quadrants)
+    high = [metrics.quadrant_valence(quadrants), metrics.quadrant_arousal(quadrants)]
+    return np.stack(high, axis=-1).astype(np.float32)
 
 
 def quadrant_targets(quadrants) -> np.ndarray:
@@ -293,8 +292,7 @@ def to_quadrants(values) -> np.ndarray:
     if values.ndim == 1:
         return np.array(QUADRANTS)[values.astype(int)]
     if values.shape[1] == 2:
-        high_v, high_a = values[:, 0] >= 0.5, values[:, 1] >= 0.5
-        return np.where(high_v, np.where(high_a, "Q1", "Q4"), np.where(high_a, "Q2", "Q3"))
+        return metrics.quadrant(values[:, 0] - 0.5, values[:, 1] - 0.5)
     if values.shape[1] == len(QUADRANTS):
         return np.array(QUADRANTS)[values.argmax(axis=1)]
     raise ValueError(f"cannot read quadrants from an array of shape {values.shape}")

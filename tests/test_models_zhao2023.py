@@ -83,10 +83,21 @@ def test_halving_strides_stop_at_one():
     assert B.halving_strides(128, 7) == [2] * 7
 
 
-def test_residual_cnn_pools_to_one_vector():
-    cnn = B.ResidualCNN(25, (4, 4, 8, 8, 8, 8, 16)).eval()
+@pytest.mark.parametrize("input_norm", ["global", "rows", "none"])
+def test_residual_cnn_pools_to_one_vector(input_norm):
+    cnn = B.ResidualCNN(25, (4, 4, 8, 8, 8, 8, 16), input_norm=input_norm).eval()
     assert cnn(torch.randn(2, 25, 50)).shape == (2, 16)
     assert cnn(torch.randn(2, 25, 3)).shape == (2, 16)
+
+
+def test_residual_cnn_row_norm_scales_each_coefficient():
+    cnn = B.ResidualCNN(3, (2,), input_norm="rows").train()
+    x = torch.randn(8, 3, 20) * torch.tensor([100.0, 1.0, 0.1])[:, None] + torch.tensor([-50.0, 0.0, 3.0])[:, None]
+    normed = cnn.input_norm(x.unsqueeze(1)).squeeze(1)
+    torch.testing.assert_close(normed.mean(dim=(0, 2)), torch.zeros(3), atol=1e-4, rtol=0)
+    torch.testing.assert_close(normed.std(dim=(0, 2)), torch.ones(3), atol=1e-2, rtol=0)
+    with pytest.raises(ValueError, match="input_norm"):
+        B.ResidualCNN(3, (2,), input_norm="layer")
 
 
 class _MeanEncoder(torch.nn.Module):

@@ -100,14 +100,19 @@ class ResidualCNN(nn.Module):
     Args:
         in_height: Frequency bins (rows) of the input, e.g. 128 mel bands or 25 MFCCs.
         channels: Output channels of each block (its length is the number of blocks).
-        input_norm: Batch-normalise the input first (the short-chunk ResNet's ``spec_bn``).
+        input_norm: How the input is batch-normalised first: ``"global"`` (one mean and
+            variance, the short-chunk ResNet's ``spec_bn``), ``"rows"`` (one per frequency row,
+            e.g. per MFCC coefficient, whose scales differ by orders of magnitude) or ``"none"``.
     """
 
-    def __init__(self, in_height: int, channels=(32, 32, 64, 64, 64, 64, 128), input_norm: bool = True):
+    def __init__(self, in_height: int, channels=(32, 32, 64, 64, 64, 64, 128), input_norm: str = "global"):
         super().__init__()
+        norms = {"global": lambda: nn.BatchNorm2d(1), "rows": lambda: _RowNorm(in_height), "none": nn.Identity}
+        if input_norm not in norms:
+            raise ValueError(f"input_norm must be one of {sorted(norms)}, got {input_norm!r}")
         widths = (1, *channels)
         strides = zip(halving_strides(in_height, len(channels)), [2] * len(channels))
-        self.input_norm = nn.BatchNorm2d(1) if input_norm else nn.Identity()
+        self.input_norm = norms[input_norm]()
         self.blocks = nn.Sequential(*[ResidualBlock2d(widths[i], widths[i + 1], stride)
                                       for i, stride in enumerate(strides)])
         self.out_dim = channels[-1]
@@ -115,6 +120,17 @@ class ResidualCNN(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = self.blocks(self.input_norm(x.unsqueeze(1)))
         return x.amax(dim=(2, 3))
+
+
+class _RowNorm(nn.Module):
+    """Batch norm with one mean and variance per row of a ``(B, 1, rows, time)`` input."""
+
+    def __init__(self, rows: int):
+        super().__init__()
+        self.norm = nn.BatchNorm1d(rows)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.norm(x.squeeze(1)).unsqueeze(1)
 
 
 class StructuredSelfAttention(nn.Module):

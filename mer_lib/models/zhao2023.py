@@ -139,7 +139,7 @@ def tone_colour_branch(n_mfcc: int = 25, channels=TONE_CHANNELS) -> ResidualCNN:
     Reference: Zhao & Yoshii 2023, Sec. III-C (after Won et al. 2020).
     Notebook: ``03_zhao2023_multifaceted_piano``.
     """
-    return ResidualCNN(n_mfcc, channels)
+    return ResidualCNN(n_mfcc, channels, input_norm="rows")
 
 
 class FusionHead(nn.Module):

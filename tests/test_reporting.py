@@ -68,3 +68,15 @@ def test_index_lists_every_run(tmp_path):
     text = report_index.write_index(tmp_path).read_text()
     assert text.count("| [00_primer]") == 2
     assert "`audio_lr.q4_acc` 0.500 / 0.523" in text
+
+
+def test_index_labels_paper_numbers_from_other_data(tmp_path):
+    scores = pd.DataFrame({"row": ["full"], "seed": [0], "q4_acc": [0.6]})
+    for profile, dataset in (("demo", "synthetic"), ("emopia", "emopia")):
+        run = start_run("03_zhao2023_multifaceted_piano", profile, dataset,
+                        out_dir=tmp_path / "03_zhao2023_multifaceted_piano" / profile)
+        run.write_results(scores, paper={"full.q4_acc": 0.692})
+    rows = {line.split(" | ")[1]: line for line in
+            report_index.write_index(tmp_path).read_text().splitlines() if line.startswith("| [03")}
+    assert rows["demo"].endswith("(different data: orientation only) |")
+    assert rows["emopia"].endswith("(**same data**) |")

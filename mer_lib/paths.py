@@ -24,6 +24,19 @@ def _env_path(variable: str, default: Path) -> Path:
     return Path(value).expanduser().resolve() if value else default
 
 
+#: The environment variables that hold folders; a child process (a notebook kernel runs in
+#: ``notebooks/``) must see them as absolute paths, or a relative value points elsewhere.
+PATH_VARIABLES = ("MER_DATA_HOME", "MER_CACHE_DIR", "MER_REPORTS_DIR")
+
+
+def absolutize_environment() -> None:
+    """Rewrite relative ``MER_*`` folder variables as absolute, relative to the current folder."""
+    for variable in PATH_VARIABLES:
+        value = os.environ.get(variable, "").strip()
+        if value:
+            os.environ[variable] = str(Path(value).expanduser().resolve())
+
+
 def data_home(data_home: str | os.PathLike | None = None) -> Path:
     """Folder that holds the real datasets.
 

@@ -21,7 +21,7 @@ import time
 from pathlib import Path
 
 from mer_lib import params as P
-from mer_lib.paths import reports_dir
+from mer_lib.paths import absolutize_environment, reports_dir
 
 #: The injected parameters every notebook declares.
 RUNNER_PARAMETERS = ("PROFILE", "OUT_DIR")
@@ -66,6 +66,10 @@ def run_profile(notebook: str, profile: str, out_dir: Path | None = None,
     if missing:
         raise P.ProfileError(f"{notebook_file} must declare {', '.join(missing)} in its parameters cell")
 
+    # The kernel runs in notebooks/: relative folders given here must not change meaning there.
+    absolutize_environment()
+    if values.get("DATA_HOME"):
+        values["DATA_HOME"] = str(Path(values["DATA_HOME"]).expanduser().resolve())
     final = Path(out_dir) if out_dir else reports_dir() / notebook / profile
     final.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{profile}.running-", dir=final.parent))

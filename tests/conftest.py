@@ -27,6 +27,15 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(skip)
 
 
+@pytest.fixture
+def one_torch_thread():
+    """Run a test with one PyTorch CPU thread (see ``mer_lib.train.torch_threads``)."""
+    from mer_lib.train import torch_threads
+
+    with torch_threads(1):
+        yield
+
+
 @pytest.fixture(scope="session")
 def tiny_corpus(tmp_path_factory):
     """A 16-clip synthetic corpus (4–5 s clips) in a session-wide temporary cache."""

@@ -20,6 +20,16 @@ def test_data_home_resolution(monkeypatch, tmp_path):
     assert paths.data_home() == paths.PROJECT_ROOT / "data"
 
 
+def test_relative_folders_keep_their_meaning_in_a_kernel(monkeypatch, tmp_path):
+    # The runner makes MER_* folders absolute before a kernel starts in notebooks/.
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MER_DATA_HOME", "../shared/data")
+    monkeypatch.setenv("MER_CACHE_DIR", "")
+    paths.absolutize_environment()
+    assert paths.os.environ["MER_DATA_HOME"] == str(tmp_path.parent.resolve() / "shared" / "data")
+    assert paths.os.environ["MER_CACHE_DIR"] == ""
+
+
 def test_seed_everything_repeats_draws():
     seed_everything(5)
     a = (np.random.rand(), torch.rand(1).item())

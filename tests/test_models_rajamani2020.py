@@ -4,14 +4,12 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mer_lib import models, train
+from mer_lib import models
 from mer_lib.models.blocks import AReLU, ConvBlock, StandAloneSelfAttention2d
 from mer_lib.models.rajamani2020 import PAPER_TABLE1, REAL_INPUT, VARIANTS
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    with train.torch_threads(1):  # tiny models: fastest on one thread, no thrashing
-        yield
+# Small models: one torch thread is as fast, and avoids OpenMP spin-waiting on a busy CPU.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 #: A short input that still survives the time pools (>= 320 frames): keeps tests fast.

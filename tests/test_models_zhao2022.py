@@ -13,13 +13,8 @@ from mer_lib.models import zhao2022
 from mer_lib.models.blocks_fusion import CrossModalAttention, masked_mean, pad_and_concat, padding_mask
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny models: one thread is as fast, and avoids OpenMP spin-waiting on a busy shared CPU."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+# Small models: one torch thread is as fast, and avoids OpenMP spin-waiting on a busy CPU.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 # --- cross-modal attention ----------------------------------------------------------------------

@@ -8,10 +8,8 @@ from torch import nn
 from mer_lib import metrics, train
 from mer_lib.plotting import training_curves
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    with train.torch_threads(1):  # tiny models: fastest on one thread, no thrashing
-        yield
+# Small models: one torch thread is as fast, and avoids OpenMP spin-waiting on a busy CPU.
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 CPU = torch.device("cpu")

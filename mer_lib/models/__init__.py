@@ -84,3 +84,9 @@ from mer_lib.models import zhao2022, mer_baselines  # noqa: E402,F401
 
 # --- zhao2023 (notebook 03): the multifaceted piano model, its ablations and EMOPIA's baselines --
 from mer_lib.models import zhao2023, emopia_baselines  # noqa: E402,F401
+
+# --- jeon2017 (notebook 01): end-to-end audio + lyrics polarity, Table 1 rows --------------------
+from mer_lib.models import jeon2017  # noqa: E402,F401
+
+# --- mmer_analysis (notebook 05): unimodal audio/lyrics/comments CNNs and their fusions ---------
+from mer_lib.models import mmer_analysis  # noqa: E402,F401

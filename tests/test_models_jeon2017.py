@@ -222,3 +222,4 @@ def test_mirex_polarity_counts():
     kept, counts = J.eligible_clips(dataset.table, J.polarity_labels(dataset.table, FULL_MAP), group="cluster")
     assert kept.polarity.value_counts().to_dict() == {"positive": 445, "negative": 318}
     assert counts["without_lyrics"].sum() == 903 - 764
+

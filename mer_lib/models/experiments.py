@@ -4,7 +4,8 @@ A comparison's arrays are laid out per split (``{split: ...}`` over :data:`SPLIT
 follow the layout of :class:`MultiTaskLoss` (regression columns, then a class index);
 :class:`ClipTensors` feeds dicts of tensors to ``model(**inputs)`` with training-time audio
 augmentation; :func:`task_scores` and :func:`selection_metric` score regression and/or
-classification; :class:`Trained` is what a paper module's ``fit_and_score`` returns.
+classification; :class:`Trained` is what a paper module's ``fit_and_score`` returns;
+:func:`logistic_baseline` is a linear floor to read a network's score against.
 
 Notebook: ``01_jeon2017_end_to_end_polarity``, ``04_zhao2022_hierarchical_attention``,
 ``05_mmer_analysis_unimodal_fusion``.
@@ -170,3 +171,33 @@ class Trained(NamedTuple):
     y_score: np.ndarray
 
 
+
+
+def logistic_baseline(x: Mapping[str, np.ndarray], y: Mapping[str, np.ndarray],
+                      cs: Sequence[float] = (0.01, 0.1, 1.0, 10.0), seed: int = 0):
+    """A linear floor: standardised logistic regression, its ``C`` chosen on validation accuracy.
+
+    Args:
+        x: ``{split: (clips, features)}`` with ``train`` and ``validation`` (``test`` is not read).
+        y: ``{split: labels}`` for the same splits.
+        cs: Inverse regularisation strengths to try.
+        seed: Seed of the solver.
+
+    Returns:
+        ``(model, selection)``: the pipeline fitted on ``train`` with the chosen ``C`` (the
+        first of the best, on ties), and the validation accuracy of every ``C``.
+    """
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    missing = [s for s in ("train", "validation") if s not in x or s not in y]
+    if missing:
+        raise ValueError(f"logistic_baseline needs the {missing} split(s)")
+    fitted, rows = {}, []
+    for c in cs:
+        model = make_pipeline(StandardScaler(), LogisticRegression(C=c, max_iter=2000, random_state=seed))
+        fitted[c] = model.fit(x["train"], y["train"])
+        rows.append({"C": c, "validation_acc": metrics.accuracy(y["validation"], model.predict(x["validation"]))})
+    selection = pd.DataFrame(rows).set_index("C")
+    return fitted[selection["validation_acc"].idxmax()], selection

@@ -228,7 +228,18 @@ def _check_ids(ids: torch.Tensor, vocab_size: int) -> None:
                          f"got [{int(ids.min())}, {int(ids.max())}]")
 
 
-class LyricsCNN(nn.Module):
+class _LyricsBranch(nn.Module):
+    """What both lyrics branches share: the 200-d word embedding (id 0 = padding) and its dropout."""
+
+    def __init__(self, vocab_size: int, dropout: float):
+        super().__init__()
+        self.vocab_size = vocab_size
+        self.embedding = nn.Embedding(vocab_size, EMBEDDING_DIM, padding_idx=0)
+        self.dropout = nn.Dropout(dropout)
+        self.out_dim = BRANCH_DIM
+
+
+class LyricsCNN(_LyricsBranch):
     """The paper's lyrics branch (Eq. 3): embedding (200) → Conv1d (250, kernel 3) → global max → FC (64).
 
     Word id 0 is padding (its embedding stays zero). Dropout after the embedding and ReLU after
@@ -243,13 +254,9 @@ class LyricsCNN(nn.Module):
     """
 
     def __init__(self, vocab_size: int, dropout: float = 0.2):
-        super().__init__()
-        self.vocab_size = vocab_size
-        self.embedding = nn.Embedding(vocab_size, EMBEDDING_DIM, padding_idx=0)
-        self.dropout = nn.Dropout(dropout)
+        super().__init__(vocab_size, dropout)
         self.conv = nn.Conv1d(EMBEDDING_DIM, LYRICS_FILTERS, KERNEL_SIZE)
         self.fc = nn.Linear(LYRICS_FILTERS, BRANCH_DIM)
-        self.out_dim = BRANCH_DIM
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         _check_ids(ids, self.vocab_size)
@@ -259,7 +266,7 @@ class LyricsCNN(nn.Module):
         return self.fc(torch.relu(self.conv(x)).amax(dim=-1))
 
 
-class LyricsRNN(nn.Module):
+class LyricsRNN(_LyricsBranch):
     """Table 1 "Lyrics / RNN": embedding (200) → two GRU layers (64) → FC (64).
 
     The paper does not describe it; this mirrors the audio branch's GRUs. Padding is skipped
@@ -274,13 +281,9 @@ class LyricsRNN(nn.Module):
     """
 
     def __init__(self, vocab_size: int, dropout: float = 0.2):
-        super().__init__()
-        self.vocab_size = vocab_size
-        self.embedding = nn.Embedding(vocab_size, EMBEDDING_DIM, padding_idx=0)
-        self.dropout = nn.Dropout(dropout)
+        super().__init__(vocab_size, dropout)
         self.gru = nn.GRU(EMBEDDING_DIM, GRU_UNITS, num_layers=GRU_LAYERS, batch_first=True)
         self.fc = nn.Linear(GRU_UNITS, BRANCH_DIM)
-        self.out_dim = BRANCH_DIM
 
     def forward(self, ids: torch.Tensor) -> torch.Tensor:
         _check_ids(ids, self.vocab_size)
@@ -541,8 +544,10 @@ def accuracy_score(y_true: np.ndarray, y_score: np.ndarray) -> float:
 
 def scores(y_true: np.ndarray, y_score: np.ndarray) -> dict[str, float]:
     """Test metrics: ``acc`` (the paper's) and ``f1_macro``."""
-    truth, predicted = y_true[:, 0].astype(int), y_score.argmax(axis=1)
-    return {"acc": metrics.accuracy(truth, predicted), "f1_macro": metrics.f1_macro(truth, predicted)}
+    from mer_lib.models.experiments import task_scores
+
+    both = task_scores(y_true, y_score, n_regression=0, classes=True)
+    return {"acc": both["acc"], "f1_macro": both["f1_macro"]}
 
 
 def fit_and_score(row: str, arrays: Mapping[str, Mapping[str, np.ndarray]], targets: Mapping[str, np.ndarray], *,

@@ -19,35 +19,40 @@ export MER_DATA_HOME
 # slowed PyTorch training steps by an order of magnitude. Speed only; results are unchanged.
 export OMP_WAIT_POLICY ?= PASSIVE
 
-NOTEBOOKS    := $(sort $(wildcard notebooks/[0-9][0-9]_*.ipynb))
-NAMES        := $(basename $(notdir $(NOTEBOOKS)))
-DEMO_RESULTS := $(patsubst %,reports/%/demo/results.json,$(NAMES))
-LIB_SOURCES  := $(shell find mer_lib -name '*.py' 2>/dev/null)
+# Notebooks run at once by `make reports` and `make verify` (each uses one core).
+JOBS ?= 2
+# Profiles `make verify` reruns (real ones only where their data is present).
+VERIFY_PROFILES ?= demo
 
-.PHONY: help setup reports test real bench lab clean clean-cache distclean
+.PHONY: help setup constraints reports verify test real bench bench-reproduce lab clean clean-cache distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
 setup: $(SETUP_STAMP)  ## create .venv with everything (idempotent)
 
-$(SETUP_STAMP): pyproject.toml
+$(SETUP_STAMP): pyproject.toml constraints.txt
 	@$(PYTHON_BOOT) -c 'import sys; assert sys.version_info >= (3, 10), "MER Study needs Python 3.10 or newer, found " + sys.version.split()[0]'
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet "$(TORCH_SPEC)"
-	$(PIP) install --quiet -e ".[dev]"
-	$(PIP) install --quiet --no-deps $(NODEPS_PACKAGES)
+	$(PIP) install --quiet -c constraints.txt -e ".[dev]"
+	$(PIP) install --quiet --no-deps -c constraints.txt $(NODEPS_PACKAGES)
 	$(PY) -m ipykernel install --sys-prefix --name mer-study --display-name "MER Study (.venv)" > /dev/null
 	$(PY) -m mer_lib.assets
 	touch $@
 
-reports: $(DEMO_RESULTS)  ## run every notebook's demo profile into reports/
-	$(PY) -m mer_lib.report_index
+constraints: $(SETUP_STAMP)  ## rewrite constraints.txt from .venv (after changing pyproject.toml)
+	{ sed -n '1,3p' constraints.txt; $(PIP) freeze --exclude-editable | grep -v '^torch=='; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt
 
-# One rule per notebook: rerun only when the notebook, its profile or the library changed.
-reports/%/demo/results.json: notebooks/%.ipynb notebooks/params/%/demo.yaml $(LIB_SOURCES) | $(SETUP_STAMP)
-	$(PY) -m mer_lib.runner $* demo
+# Staleness is decided by content, not file times: each report records the digest of the
+# notebook, its profile, the library and the package versions that made it (inputs_digest).
+reports: $(SETUP_STAMP)  ## run every stale demo profile into reports/ (FORCE=1: all of them)
+	$(PY) -m mer_lib.runner --all demo --jobs $(JOBS) $(if $(FORCE),--force)
+
+verify: $(SETUP_STAMP)  ## rerun every demo report (and VERIFY_PROFILES=...) from a cold cache; compare
+	$(PY) -m mer_lib.verify --profiles $(VERIFY_PROFILES) --jobs $(JOBS)
 
 test: $(SETUP_STAMP)  ## run the test suite (unit tests + smoke run of every notebook)
 	$(PY) -m pytest
@@ -56,8 +61,11 @@ real: $(SETUP_STAMP)  ## run every real-data profile whose data is under MER_DAT
 	@echo "MER_DATA_HOME=$(MER_DATA_HOME)"
 	$(PY) -m mer_lib.runner --real
 
-bench: $(SETUP_STAMP)  ## measure the speed targets (writes reports/bench/)
+bench: $(SETUP_STAMP)  ## measure the feature-extraction speed targets (writes reports/bench/features.json)
 	$(PY) -m benchmarks.features
+
+bench-reproduce: $(SETUP_STAMP)  ## time a cold `make reports` (2 at a time and serially) and `make verify`
+	$(PY) -m benchmarks.reproduce --serial
 
 lab: $(SETUP_STAMP)  ## open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks/

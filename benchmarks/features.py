@@ -73,7 +73,7 @@ def plain_audio_loop(paths) -> None:
 
 def bench_audio(args, results, cache_root, datasets):
     from mer_lib import features
-    from mer_lib.features.audio import warm_up
+    from mer_lib.features.numba_cache import warm_up
 
     table, label, name = datasets["audio"]
     warm_up()  # compile librosa's numba code once, outside every timing

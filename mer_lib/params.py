@@ -7,7 +7,9 @@ does not declare is an error, not a silently ignored typo.
 
 from __future__ import annotations
 
+import ast
 import difflib
+import re
 from pathlib import Path
 
 import yaml
@@ -106,3 +108,60 @@ def notebook_params(namespace: dict) -> dict:
         k: v for k, v in namespace.items()
         if k.isupper() and not k.startswith("_") and isinstance(v, literal)
     }
+
+
+#: Counts and budgets that cannot be negative (``N_JOBS`` may be, joblib's -1 = all cores).
+_NON_NEGATIVE = re.compile(r"^(SEED|MAX_\w+|N_(?!JOBS$)\w+|\w*EPOCHS|\w*PATIENCE|\w*_SEED|BATCH_SIZE|\w*THREADS)$")
+
+
+def _kind(value) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int):
+        return "int"
+    return type(value).__name__
+
+
+def _accepts(default, value) -> bool:
+    """Whether ``value`` may replace a parameter whose notebook default is ``default``."""
+    if default is None or value is None:
+        return True
+    want, got = _kind(default), _kind(value)
+    if want == "float":
+        return got in ("int", "float")
+    if want in ("list", "tuple"):
+        return got in ("list", "tuple", "str")  # a str names a choice, e.g. REAL_DATASETS: all
+    return want == got
+
+
+def check_values(values: dict, declared: dict) -> None:
+    """Refuse values of the wrong type or out of range, naming the parameter and the value.
+
+    Args:
+        values: Parameters to inject.
+        declared: ``papermill.inspect_notebook``'s description of the parameters cell (its
+            ``default`` is the literal's source text).
+
+    Raises:
+        ProfileError: ``SEEDS=abc``, ``MAX_TRACKS=-3``, ``EPOCHS=ten``...
+    """
+    for name, value in values.items():
+        if name not in declared:
+            continue
+        try:
+            default = ast.literal_eval(declared[name]["default"])
+        except (ValueError, SyntaxError):
+            default = None
+        if name == "SEEDS":
+            ok = (isinstance(value, (list, tuple)) and len(value) > 0
+                  and all(_kind(s) == "int" and s >= 0 for s in value))
+            if not ok:
+                raise ProfileError(f"SEEDS must be a non-empty list of non-negative integers, got {value!r}")
+            continue
+        if not _accepts(default, value):
+            raise ProfileError(
+                f"{name} must be {_kind(default)} like its default {default!r}, "
+                f"got {_kind(value)} {value!r}"
+            )
+        if _NON_NEGATIVE.match(name) and _kind(value) in ("int", "float") and value < 0:
+            raise ProfileError(f"{name} cannot be negative, got {value!r}")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from mer_lib.papers import comparable, paper_of
 from mer_lib.paths import reports_dir
-from mer_lib.reporting import atomic_write_text
+from mer_lib.fileio import atomic_write_text
 
 #: How many metrics a row of the index shows (those the paper reports come first).
 HEADLINE_METRICS = 6
@@ -60,6 +60,23 @@ def paper_data(results: dict) -> str:
     return f"{paper.paper_data} (different data: orientation only)"
 
 
+def wall_seconds(results: dict) -> float:
+    """The run's wall time (``timings.wall_s``; top-level ``wall_s`` in older reports)."""
+    return results.get("timings", {}).get("wall_s", results.get("wall_s", math.nan))
+
+
+def is_dirty(results: dict) -> bool:
+    """Whether the report was made from a tree with uncommitted code changes."""
+    return str(results.get("git_commit", "")).endswith("+dirty")
+
+
+def commit_cell(results: dict) -> str:
+    """The short commit that made the report, flagged when the tree was dirty."""
+    commit = str(results.get("git_commit", "unknown"))
+    short = commit.split("+")[0][:7]
+    return f"`{short}` **uncommitted code**" if is_dirty(results) else f"`{short}`"
+
+
 def render_index(runs: list[dict]) -> str:
     """Markdown text of the index."""
     lines = [
@@ -71,17 +88,20 @@ def render_index(runs: list[dict]) -> str:
         "the row, they are there for orientation only, and the comparison that transfers is the",
         "ordering of a notebook's rows, not the values.",
         "",
-        "| notebook | profile | dataset | seeds | headline metrics (ours / paper) | wall time | paper's numbers measured on |",
-        "|---|---|---|---|---|---|---|",
+        "The commit column names the code that made each report; a report made from a tree with",
+        "uncommitted changes is flagged **uncommitted code**: its numbers belong to no commit.",
+        "",
+        "| notebook | profile | dataset | seeds | headline metrics (ours / paper) | wall time | commit | paper's numbers measured on |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in runs:
         cells = "<br>".join(f"`{k}` {ours} / {paper}" for k, ours, paper in headline(r)) or "–"
         lines.append(
             f"| [{r['notebook']}]({r['_folder']}/notebook.ipynb) | {r['profile']} | {r['dataset']} "
-            f"| {len(r.get('seeds', []))} | {cells} | {r.get('wall_s', math.nan):.0f} s | {paper_data(r)} |"
+            f"| {len(r.get('seeds', []))} | {cells} | {wall_seconds(r):.0f} s | {commit_cell(r)} | {paper_data(r)} |"
         )
     if not runs:
-        lines.append("| – | – | – | – | no run yet: `make reports` | – | – |")
+        lines.append("| – | – | – | – | no run yet: `make reports` | – | – | – |")
     return "\n".join(lines) + "\n"
 
 

@@ -14,8 +14,14 @@ finally ``run.write_results``. The layout (``../shared/GUIDE.md``)::
     {"notebook", "profile", "dataset", "seeds": [...],
      "metrics": {"<row>.<metric>": mean over seeds},
      "metrics_std": {"<row>.<metric>": std over seeds},
+     "timings": {"<row>.<metric>": mean seconds, "wall_s": the run's wall time},
      "paper": {"<row>.<metric>": the paper's value},
-     "params", "versions", "git_commit", "wall_s"}
+     "params", "versions", "git_commit", "host", "cpu", "gpu",
+     "inputs_digest", "numerics"}              (added by the runner: see mer_lib.runner)
+
+``metrics`` is exactly the reproducible part of a run (``make verify`` compares it); times
+(a metric or table column named ``*_s``, ``seconds`` or ``*_seconds``, see :func:`is_timing`)
+go to ``timings``, which nothing compares.
 """
 
 from __future__ import annotations
@@ -24,7 +30,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,31 +37,25 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mer_lib.fileio import atomic_write_text
 from mer_lib.paths import reports_dir
 from mer_lib.repro import run_info
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
+_TIMING = re.compile(r"(^|_)(s|seconds)$")
 FIGURE_DPI = 100
+
+
+def is_timing(name: str) -> bool:
+    """Whether a metric or table column holds seconds (``train_s``, ``seconds``,
+    ``train_seconds``, ``train_s mean``): such values differ between runs and machines."""
+    return bool(_TIMING.search(str(name).split(".")[-1].split(" ")[0]))
 
 
 def _check_name(kind: str, name: str) -> str:
     if not _NAME.match(name):
         raise ValueError(f"{kind} name {name!r} must be lower_snake_case (letters, digits, _)")
     return name
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temporary file and a rename (never half-written)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "w") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @dataclass
@@ -105,7 +104,10 @@ class Run:
         Returns:
             The dict written to ``results.json``.
         """
-        metrics, metrics_std = summarize_scores(scores)
+        summary, summary_std = summarize_scores(scores)
+        metrics = {k: v for k, v in summary.items() if not is_timing(k)}
+        metrics_std = {k: v for k, v in summary_std.items() if not is_timing(k)}
+        timings = {k: v for k, v in summary.items() if is_timing(k)}
         paper = {k: float(v) for k, v in (paper or {}).items()}
         for key in paper:
             row, _, metric = key.partition(".")
@@ -121,13 +123,14 @@ class Run:
             "seeds": [int(s) for s in seeds],
             "metrics": metrics,
             "metrics_std": metrics_std,
+            "timings": {**timings, "wall_s": round(time.time() - self.started, 2)},
             "paper": paper,
             "params": _jsonable(self.params),
             "versions": info["versions"],
             "git_commit": info["git_commit"],
             "host": info["host"],
+            "cpu": info["cpu"],
             "gpu": info["gpu"],
-            "wall_s": round(time.time() - self.started, 2),
         }
         atomic_write_text(self.out_dir / "results.json", json.dumps(results, indent=2) + "\n")
         return results

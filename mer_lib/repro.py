@@ -6,17 +6,42 @@ import os
 import platform
 import random
 import subprocess
-from importlib import metadata
 
 import numpy as np
 
+from mer_lib import provenance
 from mer_lib.paths import PROJECT_ROOT
 
-#: Packages whose versions every ``results.json`` records.
-RECORDED_PACKAGES = (
-    "torch", "numpy", "pandas", "scikit-learn", "librosa", "pretty_midi",
-    "transformers", "gensim", "nltk", "papermill",
-)
+#: Packages whose versions every ``results.json`` records: those that compute numbers, and
+#: the notebook executor.
+RECORDED_PACKAGES = provenance.COMPUTE_PACKAGES + ("papermill",)
+
+
+#: Environment that pins a run's numerics, so its numbers do not depend on the machine's core
+#: count or vector instruction set (x86 with AVX2 or newer): one thread per BLAS/OpenMP pool
+#: (a notebook uses one core; ``make reports`` runs two at once), PyTorch's AVX2 kernels even
+#: on AVX-512 machines, MKL's AVX2 code path (its conditional numerical reproducibility),
+#: OpenBLAS's Haswell kernels. oneDNN is not capped (``DNNL_MAX_CPU_ISA=AVX2`` leaves it no
+#: bfloat16 LSTM, which ``03_zhao2023``'s mixed precision needs), so bfloat16 results may
+#: still differ between CPU generations. Set for every notebook kernel by the runner; a value
+#: already in the environment wins, and results.json records what was used.
+PINNED_NUMERICS = {
+    "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
+    "ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2", "OPENBLAS_CORETYPE": "Haswell",
+}
+
+
+def pin_numerics(environ=None) -> dict[str, str]:
+    """Set :data:`PINNED_NUMERICS` in ``environ`` (default ``os.environ``) where unset, for
+    processes started afterwards (they read these when their libraries load).
+
+    Returns:
+        The values in effect.
+    """
+    environ = os.environ if environ is None else environ
+    for name, value in PINNED_NUMERICS.items():
+        environ.setdefault(name, value)
+    return {name: environ[name] for name in PINNED_NUMERICS}
 
 
 def seed_everything(seed: int) -> int:
@@ -73,30 +98,41 @@ def resolve_device(device: str = "auto"):
 
 
 def package_versions(packages=RECORDED_PACKAGES) -> dict[str, str]:
-    """Installed versions of ``packages`` (``"absent"`` for one that is not installed)."""
-    versions = {"python": platform.python_version()}
-    for name in packages:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = "absent"
-    return versions
+    """Python's version and those of ``packages`` (``"absent"`` for one not installed)."""
+    return {"python": platform.python_version(), **provenance.package_versions(packages)}
 
 
 def git_commit() -> str:
-    """Commit hash of the project checkout (with ``+dirty`` for local changes), or ``unknown``."""
+    """Commit hash of the project checkout, or ``unknown``.
+
+    ``+dirty`` is appended when files outside ``reports/`` differ from the commit (tracked
+    changes or new files git does not ignore): then the numbers belong to no commit. Reports
+    themselves do not count, so a report regenerated from a commit stays clean.
+    """
     try:
         commit = subprocess.run(
             ["git", "rev-parse", "HEAD"], cwd=PROJECT_ROOT, capture_output=True,
             text=True, timeout=10, check=True,
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--untracked-files=no"], cwd=PROJECT_ROOT,
+            ["git", "status", "--porcelain", "--untracked-files=normal", "--", ".",
+             ":(exclude)reports"], cwd=PROJECT_ROOT,
             capture_output=True, text=True, timeout=10,
         ).stdout.strip()
         return commit + ("+dirty" if dirty else "")
     except (OSError, subprocess.SubprocessError):
         return "unknown"
+
+
+def cpu_model() -> str:
+    """The processor's model name (Linux), else what ``platform`` knows."""
+    try:
+        for line in open("/proc/cpuinfo", encoding="utf-8"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def run_info() -> dict:
@@ -107,6 +143,7 @@ def run_info() -> dict:
         "host": platform.node(),
         "platform": platform.platform(),
         "cpu_count": os.cpu_count(),
+        "cpu": cpu_model(),
     }
     try:
         import torch

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -57,6 +58,22 @@ def write_audio(path: Path, seconds: float = 0.25, sr: int = 16000) -> Path:
     return path
 
 
+@lru_cache(maxsize=None)
+def _encoded_audio(suffix: str, seconds: float, sr: int) -> bytes:
+    """Bytes of :func:`write_audio`'s tone, encoded once per session (Opus encoding is slow)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        return write_audio(Path(folder) / f"tone{suffix}", seconds, sr).read_bytes()
+
+
+def copy_audio(path: Path, seconds: float, sr: int = 16000) -> Path:
+    """:func:`write_audio`, from a per-session copy of the encoded file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(_encoded_audio(path.suffix, seconds, sr))
+    return path
+
+
 def write_garbage(path: Path) -> Path:
     """A file that no audio or MIDI reader can open."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -68,6 +85,30 @@ def replace_in_file(path: Path, old: str, new: str, encoding: str = "utf-8") -> 
     text = path.read_text(encoding=encoding)
     assert old in text, f"{old!r} not in {path}"
     path.write_text(text.replace(old, new, 1), encoding=encoding)
+
+
+def drop_last_lines(path: Path, count: int = 1) -> int:
+    """Remove the last ``count`` lines of a text file, as a cut at a line break would; returns
+    the lines left."""
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines[:-count]))
+    return len(lines) - count
+
+
+def keep_header_only(path: Path) -> None:
+    """Cut a table after its header line."""
+    path.write_bytes(path.read_bytes().splitlines(keepends=True)[0])
+
+
+def cut_last_line(path: Path, separator: str = ",", keep_fields: int = 1) -> None:
+    """Cut a table in the middle of its last line: ``keep_fields`` whole fields and the first
+    character of the next one, with no line break at the end (as a download that stopped there)."""
+    lines = path.read_bytes().rstrip(b"\r\n").splitlines(keepends=True)
+    last = lines[-1]
+    cut = 0
+    for _ in range(keep_fields):
+        cut = last.index(separator.encode(), cut) + 1
+    path.write_bytes(b"".join(lines[:-1]) + last[:cut + 1])
 
 
 def drop_column(path: Path, column: str, encoding: str = "utf-8", delimiter: str = ",") -> None:
@@ -186,7 +227,7 @@ def make_deam(home: Path) -> Path:
     root = home / "deam"
     write_text(root / "static_annotations_averaged_songs_1_2000.csv",
                "song_id, valence_mean, valence_std, arousal_mean, arousal_std\n"
-               "2,3.1,0.94,3,0.63\n3,5,1.0,9,1.2\n10,1,2,7.4,0.8\n")
+               "2,3.2,0.94,3,0.63\n3,5,1.0,9,1.2\n10,1,2,7.4,0.8\n")
     write_text(root / "static_annotations_averaged_songs_2000_2058.csv",
                "song_id, valence_mean, valence_std, valence_ max_mean, valence_max_std, valence_min_mean, "
                "valence_min_std, arousal_mean, arousal_std, arousal_max_mean, arousal_max_std, arousal_min_mean, "
@@ -268,11 +309,12 @@ MIREX_SONGS = {
 
 
 def make_mirex(home: Path) -> Path:
+    """mirex-mm's layout; its audio clips last 30 s like the real ones (``CLIP_SECONDS``)."""
     root = home / "mirex-mm"
     rows = []
     for song, (cluster, mood, lyrics, midi) in MIREX_SONGS.items():
         rows.append([song, cluster, mood, f"Title {song}", f"Artist {song}", "Album", 1990, lyrics, midi])
-        write_audio(root / "audio" / f"{song}.opus")
+        copy_audio(root / "audio" / f"{song}.opus", seconds=30.0, sr=8000)
         if lyrics:
             write_text(root / "lyrics" / f"{song}.txt", "made-up words for a test\n")
         if midi:

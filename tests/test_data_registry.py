@@ -63,3 +63,28 @@ def test_describe_counts_splits(tiny_corpus):
     row = data.describe(tiny_corpus).iloc[0]
     assert row["clips"] == 16
     assert row["n_train"] + row["n_validation"] + row["n_test"] == 16
+
+
+def test_a_folder_dataset_can_be_given_a_name(tmp_path):
+    import data_fixtures as fx
+
+    fx.make_user_folder(tmp_path)
+    ds = data.load("folder", path=tmp_path, columns={"audio_path": "file"}, name="my_clips")
+    assert ds.name == "my_clips" and len(ds) == 8
+    options = {"path": tmp_path, "columns": {"audio_path": "file"}, "name": "from_params"}
+    assert data.load("folder", **options).name == "from_params"  # DATASET_OPTIONS as a notebook passes them
+
+
+def test_require_takes_one_modality_or_target_as_a_plain_string():
+    ds = _dataset(audio_path=["x.wav", "y.wav"], valence=[0.1, 0.2])
+    ds.require("audio")
+    ds.require(modalities="audio", targets="valence")
+    with pytest.raises(DatasetError, match=r"'toy' lacks modalities \['lyrics'\] \(it has \['audio'\]\)$"):
+        ds.require("lyrics")
+    with pytest.raises(DatasetError, match=r"lacks targets \['quadrant'\]"):
+        ds.require(targets="quadrant")
+
+
+def test_a_misspelt_dataset_option_suggests_the_right_one(tmp_path):
+    with pytest.raises(DatasetError, match=r"'deam' has no option 'audio_dri'\. Did you mean 'audio_dir'\?"):
+        data.load("deam", data_home=tmp_path, audio_dri="x")

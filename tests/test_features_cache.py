@@ -54,16 +54,17 @@ def test_parameter_change_is_a_miss_in_another_folder(tmp_path):
     changed = run(table, "zhao2022_mel", root, n_mels=20)
     assert changed["c0"].shape == (20, 646)
     folders = {p.parent for p in npy_files(root)}
-    assert len(folders) == 2 and all(f.name.startswith("v1-") for f in folders)
+    code = features.get("zhao2022_mel").code_digest
+    assert len(folders) == 2 and all(f.name.startswith(f"{code}-") for f in folders)
 
 
 def test_runtime_parameters_do_not_change_the_key(tmp_path):
     table, root = write_clips(tmp_path, n=1), tmp_path / "cache"
     run(table, "mmer_analysis_lyrics_words", root)
     entry = features.get("zhao2022_bert_lyrics")
-    key = FeatureCache(root).folder("unit", entry.name, {"model": "m"}, 1)
-    assert key == FeatureCache(root).folder("unit", entry.name, {"model": "m"}, 1)
-    assert key != FeatureCache(root).folder("unit", entry.name, {"model": "m"}, 2)  # version
+    key = FeatureCache(root).folder("unit", entry.name, {"model": "m"}, "code1")
+    assert key == FeatureCache(root).folder("unit", entry.name, {"model": "m"}, "code1")
+    assert key != FeatureCache(root).folder("unit", entry.name, {"model": "m"}, "code2")  # code
 
 
 def test_edited_source_file_is_a_miss(tmp_path):

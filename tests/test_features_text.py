@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import random
+import re
+import string
+import warnings
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from mer_lib import features
@@ -21,6 +27,60 @@ def test_tokenize_lowercases_and_keeps_inner_apostrophes():
     assert text.tokenize("Don't STOP me-now!") == ["don't", "stop", "me", "now"]
 
 
+def test_accented_and_non_latin_words_are_tokenized_whole():
+    assert text.tokenize("Café, CORAÇÃO; ich fühle l'été") == ["café", "coração", "ich", "fühle", "l'été"]
+    assert text.tokenize("cafe\u0301 ñandú 사랑해 2x_y") == ["café", "ñandú", "사랑해", "x", "y"]
+
+
+def test_ascii_text_gives_exactly_the_tokens_of_the_former_ascii_pattern():
+    former = re.compile(r"[a-z]+(?:'[a-z]+)*")
+    rng = random.Random(0)
+    alphabet = string.printable + "'" * 4
+    texts = [LYRICS, "Don't STOP me-now!", "rock'n'roll 'tis o'clock '' a'b'c 4ever x_y"]
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(20000)]
+    texts += ["".join(chr(rng.randrange(128)) for _ in range(rng.randint(0, 60))) for _ in range(5000)]
+    for sample in texts:
+        assert text.tokenize(sample) == former.findall(sample.lower()), sample
+
+
+NON_ENGLISH = {
+    "pt": "Meu coração não aguenta mais a saudade que eu sinto de você, amor da minha vida, volta para mim",
+    "es": "Te quiero con todo mi corazón, la noche es larga y no puedo dormir sin ti, vuelve a mi lado",
+    "de": "Ich fühle mich so allein in dieser kalten Nacht, du bist mein Herz und meine Seele",
+    "fr": "Je t'aime mon amour, la nuit est longue et froide sans toi, reviens près de moi",
+    "ko": "사랑해 너를 영원히",
+}
+
+
+@pytest.mark.parametrize("language", sorted(NON_ENGLISH))
+def test_non_english_lyrics_warn_naming_the_clip(language):
+    lyrics = NON_ENGLISH[language]
+    with pytest.warns(text.TextWarning, match=r"clip c7: the lyrics look non-English \(0% of \d+ words"):
+        assert text.check_clip_text("lyrics", lyrics, "c7") is lyrics
+    with pytest.warns(text.TextWarning, match="clip c8: the comments look non-English"):
+        text.check_clip_text("comments", [lyrics, lyrics], "c8")
+
+
+def test_english_lyrics_short_texts_and_titles_do_not_warn():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", text.TextWarning)
+        text.check_clip_text("lyrics", LYRICS, "c1")
+        text.check_clip_text("lyrics", "Don't stop me now, I'm having such a good time", "c2")
+        text.check_clip_text("lyrics", "Love me tender", "c3")        # short: not judged by share
+        text.check_clip_text("context", NON_ENGLISH["pt"], "c4")     # titles/artists: not judged
+        text.check_clip_text("lyrics", "", "c5")                      # empty: left to the front end
+
+
+def test_lyrics_without_words_are_an_error_naming_the_clip():
+    with pytest.raises(TextError, match="clip c9: the lyrics have no words"):
+        text.check_clip_text("lyrics", "1 2 3 ... !!! ♪♪ 42", "c9")
+    with pytest.raises(TextError, match="no words"):
+        features.compute("mmer_analysis_lyrics_words", "1 2 3 ... !!!")
+    table = pd.DataFrame({"track_id": ["c9", "ok"], "split": ["train", "train"], "lyrics": ["123 456 ♪", LYRICS]})
+    with pytest.raises(features.FeatureError, match=r"failed on 1 clip\(s\): lyrics_words: clip c9: .*no words"):
+        features.extract(table, "lyrics_words", cache=False, n_jobs=1, progress=False)
+
+
 @needs_wordnet
 def test_open_class_filter_keeps_content_words_only():
     kept = text.keep_open_class(text.tokenize(LYRICS))
@@ -37,6 +97,9 @@ def test_jeon2017_preset_truncates_to_400_words():
 @needs_wordnet
 def test_non_english_lyrics_give_the_documented_empty_result():
     assert features.compute("jeon2017_lyrics_words", "사랑해 너를 영원히").shape == (0,)
+    assert features.compute("jeon2017_lyrics_words", NON_ENGLISH["de"]).shape == (0,)
+    with pytest.warns(text.TextWarning, match="clip k1"):  # ... and it is flagged, not silent
+        text.check_clip_text("lyrics", "사랑해 너를 영원히", "k1")
     ids = Vocabulary.build([["love"]]).encode([], 5)
     np.testing.assert_array_equal(ids, [Vocabulary.PAD_ID] * 5)
 
@@ -149,3 +212,12 @@ def test_unknown_encoder_name_is_a_clear_error():
 
     with pytest.raises(TextError, match="cannot load the text encoder"):
         bert.load_encoder("/nonexistent/encoder-folder")
+
+
+@needs_wordnet
+def test_english_content_words_without_function_words_do_not_warn():
+    word_list = "love happy sunshine river dream smile beautiful garden morning light joy hope window"
+    assert text.english_share(text.tokenize(word_list)) == 0.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", text.TextWarning)
+        text.check_clip_text("lyrics", word_list, "s1")

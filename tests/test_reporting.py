@@ -11,7 +11,7 @@ from mer_lib import report_index
 from mer_lib.reporting import paper_vs_ours, start_run, summarize_scores
 
 SCHEMA_KEYS = {"notebook", "profile", "dataset", "seeds", "metrics", "metrics_std", "paper",
-               "params", "versions", "git_commit", "wall_s"}
+               "params", "versions", "git_commit", "timings", "cpu"}
 
 
 @pytest.fixture

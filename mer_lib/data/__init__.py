@@ -80,16 +80,17 @@ def is_available(name: str, data_home=None) -> bool:
     return entry.folder is None or (resolve_data_home(data_home) / entry.folder).is_dir()
 
 
-def load(name: str, data_home=None, **options) -> MERDataset:
+def load(name: str, /, data_home=None, **options) -> MERDataset:
     """Load a dataset by name.
 
     Args:
-        name: A registered name (see :func:`available`).
+        name: A registered name (see :func:`available`); positional, so that a loader option
+            may itself be called ``name`` (``load("folder", path=..., name="mine")``).
         data_home: Folder of the real datasets; default ``$MER_DATA_HOME`` or ``data/``.
         **options: Loader options (e.g. ``n_clips`` for ``synthetic``).
 
     Raises:
-        DatasetError: Unknown name, unknown option, or missing data folder.
+        DatasetError: Unknown name, unknown option, missing data folder, or a dataset of 0 clips.
     """
     entry = info(name)
     accepted = inspect.signature(entry.loader).parameters
@@ -97,8 +98,10 @@ def load(name: str, data_home=None, **options) -> MERDataset:
     for option in options:
         if option not in accepted and not takes_any:
             names = [p for p in accepted if p != "data_home"]
+            close = difflib.get_close_matches(option, names, n=1)
+            hint = f" Did you mean {close[0]!r}?" if close else ""
             raise DatasetError(
-                f"dataset {name!r} has no option {option!r}; its options: {', '.join(names) or 'none'}"
+                f"dataset {name!r} has no option {option!r}.{hint} Its options: {', '.join(names) or 'none'}"
             )
     home = resolve_data_home(data_home)
     if entry.folder not in (None, USER_FOLDER) and not (home / entry.folder).is_dir():
@@ -106,7 +109,10 @@ def load(name: str, data_home=None, **options) -> MERDataset:
             f"dataset {name!r} not found: expected the folder {home / entry.folder}. "
             "Set MER_DATA_HOME (or DATA_HOME) to the folder that holds it; see the README."
         )
-    return entry.loader(data_home=home, **options)
+    dataset = entry.loader(data_home=home, **options)
+    if len(dataset) == 0:
+        raise DatasetError(f"dataset {name!r} has no clips (read from {dataset.root}): check its label files")
+    return dataset
 
 
 def describe(dataset: MERDataset) -> pd.DataFrame:

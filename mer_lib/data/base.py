@@ -105,9 +105,15 @@ class MERDataset:
     def require(self, modalities=(), targets=()) -> None:
         """Refuse, with one clear message, a dataset that lacks what a model needs.
 
+        Args:
+            modalities: Names of :data:`MODALITY_COLUMNS` (one name or several).
+            targets: Names of :data:`TARGET_COLUMNS` (one name or several).
+
         Raises:
             DatasetError: Naming the dataset and every missing modality/target.
         """
+        modalities = (modalities,) if isinstance(modalities, str) else tuple(modalities)
+        targets = (targets,) if isinstance(targets, str) else tuple(targets)
         missing_m = [m for m in modalities if m not in self.modalities]
         missing_t = [t for t in targets if t not in self.targets]
         if missing_m or missing_t:
@@ -136,7 +142,8 @@ class MERDataset:
         """Check the files the table points to.
 
         Args:
-            deep: Also open every audio and MIDI file (slower) to find corrupt ones.
+            deep: Also open every audio and MIDI file (slower) to find empty, corrupt,
+                truncated or silent ones (see :func:`mer_lib.data.checks.audio_problem`).
 
         Returns:
             DataFrame with columns ``track_id``, ``file``, ``problem``; empty when all is well.

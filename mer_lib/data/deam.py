@@ -19,6 +19,11 @@ keep the 1–9 means. ``valence_std``/``arousal_std`` are the raters' standard d
 Split: the project's train/validation/test lists in ``split/`` (DEAM itself ships none). Songs
 not listed get ``split=None``; without the folder, every song has ``split=None`` (with a warning).
 
+Checks: an annotation file or split list that starts like the known one must have its row
+count (:data:`OFFICIAL`: 1,744 + 58 songs; lists 1,261/271/270) and end with a line break; a
+header-only file, an empty split list, a cut last line, or an empty or NaN rating raises
+DatasetError naming the file (and rows).
+
 Notebook: ``00_primer``
 """
 
@@ -32,8 +37,8 @@ import pandas as pd
 from mer_lib.data import register
 from mer_lib.data.base import DatasetError, MERDataset
 from mer_lib.data.download import dataset_root, fetch_members
-from mer_lib.data.tables import (AUDIO_EXTENSIONS, attach_files, first_existing, read_csv, read_split_folder,
-                                 user_folder, va_columns)
+from mer_lib.data.tables import (AUDIO_EXTENSIONS, OfficialFile, attach_files, first_existing, read_csv,
+                                 read_split_folder, user_folder, va_columns)
 
 FOLDER = "deam"
 ANNOTATION_FILES = ("static_annotations_averaged_songs_1_2000.csv",
@@ -41,6 +46,19 @@ ANNOTATION_FILES = ("static_annotations_averaged_songs_1_2000.csv",
 COMMON = ["song_id", "valence_mean", "valence_std", "arousal_mean", "arousal_std"]
 SCALE = (1.0, 9.0)
 AUDIO_FOLDERS = ("MEMD_audio", "DEAM_audio/MEMD_audio", "audio")
+
+#: Row counts of the files read (measured on the distributed files) and the fingerprint of their
+#: first record: a file that starts so must have exactly these rows.
+OFFICIAL = {
+    ANNOTATION_FILES[0]: OfficialFile(rows=1744, first="bd4ae3a541394ab9"),
+    ANNOTATION_FILES[1]: OfficialFile(rows=58, first="e67edcd556e98f3a"),
+}
+#: The project's split lists in ``split/``.
+OFFICIAL_SPLITS = {
+    "train.txt": OfficialFile(rows=1261, first="a440868cf4311953"),
+    "validation.txt": OfficialFile(rows=271, first="76bf061a545d6183"),
+    "test.txt": OfficialFile(rows=270, first="cf1881df6f1696c2"),
+}
 
 ANNOTATIONS_URL = "https://cvml.unige.ch/databases/DEAM/DEAM_Annotations.zip"
 #: SHA-256 of the two static-annotation CSVs inside DEAM_Annotations.zip (the site publishes none
@@ -71,7 +89,7 @@ def _annotations(root: Path) -> pd.DataFrame:
     """Both static-annotation files, merged on their common columns."""
     parts = []
     for name in ANNOTATION_FILES:
-        frame = read_csv(root / name, required=COMMON, skipinitialspace=True)
+        frame = read_csv(root / name, required=COMMON, official=OFFICIAL.get(name), skipinitialspace=True)
         frame["song_id"] = frame["song_id"].astype(str).str.strip()
         frame = pd.concat([frame[["song_id"]], va_columns(frame, root / name, SCALE)], axis=1)
         parts.append(frame)
@@ -91,11 +109,12 @@ def load(data_home, audio_dir=None) -> MERDataset:
         audio_dir: Folder of ``<song_id>.mp3``; default ``deam/MEMD_audio`` when present.
 
     Raises:
-        DatasetError: Missing files or columns, a rating outside 1–9, an unknown song in a split.
+        DatasetError: Missing, header-only or truncated files, missing columns, a rating outside 1–9
+            or empty/NaN, an unknown song in a split.
     """
     root = Path(data_home) / FOLDER
     table = _annotations(root)
-    split = read_split_folder(root / "split", table["track_id"])
+    split = read_split_folder(root / "split", table["track_id"], OFFICIAL_SPLITS)
     if split is None:
         warnings.warn(f"DEAM: no split folder {root / 'split'}; every song has split=None")
     table.insert(1, "split", split)

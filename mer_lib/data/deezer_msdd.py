@@ -14,6 +14,10 @@ Split: official, the file each song is in. Columns: ``track_id`` (the Deezer son
 ``deezer_id``, ``msd_song_id``, ``msd_track_id``, ``title``, ``artist``, ``valence``, ``arousal``.
 No audio or lyrics are distributed; pass ``audio_dir``/``lyrics_dir`` for your own.
 
+Checks: a split file that starts like the official one must have its official row count
+(:data:`OFFICIAL`: 11,267 / 3,863 / 3,514) and end with a line break; a header-only file, a cut
+last line, or an empty or NaN valence/arousal cell raises DatasetError naming the file (and rows).
+
 Notebook: ``00_primer``
 """
 
@@ -26,7 +30,7 @@ import pandas as pd
 from mer_lib.data import register
 from mer_lib.data.base import DatasetError, MERDataset
 from mer_lib.data.download import dataset_root, fetch_all
-from mer_lib.data.tables import add_user_files, first_existing, numeric_column, read_csv
+from mer_lib.data.tables import OfficialFile, add_user_files, first_existing, numeric_column, read_csv
 
 FOLDER = "deezer-msdd"
 SPLIT_FILES = {"train": "train.csv", "validation": "validation.csv", "test": "test.csv"}
@@ -36,6 +40,13 @@ RENAME = {"dzr_sng_id": "deezer_id", "MSD_sng_id": "msd_song_id", "MSD_track_id"
 
 REPOSITORY_URL = ("https://raw.githubusercontent.com/deezer/deezer_mood_detection_dataset/"
                   "9c6e1c5992a5b78166f6212d5b62b86217dff17f")
+#: Row counts of the official split files (measured on the pinned commit's files) and the
+#: fingerprint of their first record: a file that starts so must have exactly these rows.
+OFFICIAL = {
+    "train.csv": OfficialFile(rows=11267, first="061c3ce9bc97cad9"),
+    "validation.csv": OfficialFile(rows=3863, first="8b7a8c4ade4e0f26"),
+    "test.csv": OfficialFile(rows=3514, first="8f65dcf8fce0a104"),
+}
 SHA256 = {
     "train.csv": "7c92c7426325f41a41ff75c93087593859907517c4c84973f8db8463e6b20f3f",
     "validation.csv": "4bf9c5b32245c523c1d3474bebe2294a1125efc3bdd2f3edb2204b0f6008e1c2",
@@ -56,7 +67,8 @@ NOTES = "valence/arousal: standardised (z-scores) as given; split: official trai
 
 
 def _read_split(path: Path, split: str) -> pd.DataFrame:
-    frame = read_csv(path, required=COLUMNS, dtype={"dzr_sng_id": str}, keep_default_na=False)
+    frame = read_csv(path, required=COLUMNS, official=OFFICIAL.get(path.name), dtype={"dzr_sng_id": str},
+                     keep_default_na=False)
     for column in ("valence", "arousal"):
         frame[column] = numeric_column(frame, column, path)
     frame = frame[list(COLUMNS)].rename(columns=RENAME)
@@ -75,7 +87,8 @@ def load(data_home, audio_dir=None, lyrics_dir=None) -> MERDataset:
         lyrics_dir: Your lyrics, ``<dzr_sng_id>.txt``; default ``deezer-msdd/lyrics`` if present.
 
     Raises:
-        DatasetError: A missing file or column, a non-numeric V/A, a song in two splits.
+        DatasetError: A missing, header-only or truncated file, a missing column, a non-numeric,
+            empty or NaN V/A, a song in two splits.
     """
     root = Path(data_home) / FOLDER
     table = pd.concat([_read_split(root / name, split) for split, name in SPLIT_FILES.items()],

@@ -21,6 +21,10 @@ Split: ``split="clip"`` (default) reads the official clip-level split (767/198/8
 27 clips it leaves out get ``split=None``. ``split="song"`` assigns every clip of a song to the
 split of its song in ``*_SL.csv`` (no song crosses splits). ``split=None`` loads no split.
 
+Checks: ``label.csv`` and each split file that starts like the official one must have its
+official row count (:data:`OFFICIAL`: 1,078 clips; 767/198/86 clips, 291/64/32 songs) and end
+with a line break; a header-only file or a cut last line raises DatasetError naming the file.
+
 Notebook: ``00_primer``
 """
 
@@ -33,9 +37,9 @@ import pandas as pd
 from mer_lib.data import register
 from mer_lib.data.base import QUADRANTS, DatasetError, MERDataset
 from mer_lib.data.download import dataset_root, extract, fetch, fetch_all, zenodo_file
-from mer_lib.data.tables import (AUDIO_EXTENSIONS, MIDI_EXTENSIONS, attach_files, binary_valence_arousal,
-                                 check_taxonomy, first_existing, read_csv, split_from_lists, unlisted_files,
-                                 user_folder)
+from mer_lib.data.tables import (AUDIO_EXTENSIONS, MIDI_EXTENSIONS, OfficialFile, attach_files,
+                                 binary_valence_arousal, check_taxonomy, first_existing, read_csv,
+                                 split_from_lists, unlisted_files, user_folder)
 
 FOLDER = "emopia"
 DISTRIBUTION = "EMOPIA_1.0"
@@ -44,6 +48,18 @@ SPLIT_FOLDERS = ("split_cls", "dataset/split", "split", "EMOPIA_1.0/split")
 AUDIO_FOLDERS = ("audio", "rendered", "EMOPIA_1.0/audio")
 CLIP_SPLIT_FILES = {"train": "train.csv", "validation": "val.csv", "test": "test.csv"}
 SONG_SPLIT_FILES = {"train": "train_SL.csv", "validation": "val_SL.csv", "test": "test_SL.csv"}
+
+#: Row counts of the official files (measured on EMOPIA 1.0 and the EMOPIA_cls split) and the
+#: fingerprint of their first record: a file that starts so must have exactly these rows.
+OFFICIAL = {
+    "label.csv": OfficialFile(rows=1078, first="20736f02657453a2"),
+    "train.csv": OfficialFile(rows=767, first="01ea9111dc6528f7"),
+    "val.csv": OfficialFile(rows=198, first="9ffc0e065dadfcc6"),
+    "test.csv": OfficialFile(rows=86, first="836912002d481f2e"),
+    "train_SL.csv": OfficialFile(rows=291, first="b4abba653c1e6dcf"),
+    "val_SL.csv": OfficialFile(rows=64, first="187d55e694c55627"),
+    "test_SL.csv": OfficialFile(rows=32, first="b7aab7da70be9c15"),
+}
 
 ZENODO_RECORD_URL = "https://zenodo.org/api/records/5090631"
 ZIP_NAME = "EMOPIA_1.0.zip"
@@ -83,7 +99,8 @@ def _distribution(root: Path) -> Path:
 def _clips(dist: Path) -> pd.DataFrame:
     """One row per clip of ``label.csv``, with its quadrant checked against the file name."""
     source = dist / "label.csv"
-    labels = read_csv(source, required=("ID", "4Q"), dtype=str, keep_default_na=False)
+    labels = read_csv(source, required=("ID", "4Q"), official=OFFICIAL["label.csv"], dtype=str,
+                      keep_default_na=False)
     ids = labels["ID"].str.strip()
     quadrants = "Q" + labels["4Q"].str.strip()
     check_taxonomy(quadrants, QUADRANTS, source, "4Q")
@@ -119,7 +136,7 @@ def _clip_split(table: pd.DataFrame, folder: Path) -> list:
     quadrant = dict(zip(table["track_id"], table["quadrant"]))
     lists = {}
     for split, name in CLIP_SPLIT_FILES.items():
-        listed = read_csv(folder / name, required=("fname", "label"), dtype=str)
+        listed = read_csv(folder / name, required=("fname", "label"), official=OFFICIAL[name], dtype=str)
         check_taxonomy(listed["label"], QUADRANTS, folder / name, "label")
         for clip, label in zip(listed["fname"], listed["label"]):
             if clip in quadrant and quadrant[clip] != label:
@@ -130,7 +147,7 @@ def _clip_split(table: pd.DataFrame, folder: Path) -> list:
 
 def _song_split(table: pd.DataFrame, folder: Path) -> list:
     """Song-level split: each clip takes the split of its song."""
-    songs = {split: read_csv(folder / name, required=("songID",), dtype=str)["songID"]
+    songs = {split: read_csv(folder / name, required=("songID",), official=OFFICIAL[name], dtype=str)["songID"]
              for split, name in SONG_SPLIT_FILES.items()}
     song_ids = sorted(set(table["song_id"]))
     song_split = dict(zip(song_ids, split_from_lists(song_ids, songs, folder)))
@@ -155,7 +172,8 @@ def load(data_home, split: str | None = "clip", split_dir=None, audio_dir=None) 
             default ``emopia/audio/`` or ``emopia/rendered/`` when present.
 
     Raises:
-        DatasetError: Missing files or columns, a quadrant outside Q1..Q4, an unknown split.
+        DatasetError: Missing, header-only or truncated files, missing columns, a quadrant outside
+            Q1..Q4, an unknown split.
     """
     if split not in ("clip", "song", None):
         raise DatasetError(f"EMOPIA: split must be 'clip', 'song' or None, got {split!r}")

@@ -18,7 +18,9 @@ Label scales: ``valence``/``arousal`` are floats on the user's own scale (kept a
 it in ``notes=``); ``quadrant`` is ``Q1``..``Q4`` (``1``..``4`` accepted); ``cluster`` an int
 1–5; ``polarity`` ``positive``/``negative``; ``tags`` a ``;``- or ``,``-separated string in the
 CSV, a list of str in the table. A value outside these raises :class:`DatasetError` naming the
-file and the value.
+file and the value; so does an empty or NaN ``valence``/``arousal`` cell (naming the rows: every
+clip needs both when the CSV has the column). A header-only CSV, or one whose last line is cut
+short, is an error too.
 
 Split: a ``split`` column (``train``/``validation``/``test``; ``val``, ``valid`` and ``dev`` are
 read as ``validation``; empty = no split) when the CSV has one; otherwise a seeded split,
@@ -70,7 +72,7 @@ def _label_values(name: str, values: pd.Series, source) -> pd.Series:
     column = str(values.name)
     present = values.notna()
     if name in ("valence", "arousal", "cluster"):
-        numbers = numeric_column(values.to_frame(column), column, source)
+        numbers = numeric_column(values.to_frame(column), column, source, allow_missing=name == "cluster")
         if name != "cluster":
             return numbers
         check_taxonomy(numbers[present], [float(c) for c in CLUSTERS], source, column)
@@ -128,7 +130,8 @@ def load(data_home=None, path=None, labels_csv: str = "labels.csv", columns: Map
         notes: The scale of your labels, shown with the dataset.
 
     Raises:
-        DatasetError: No ``path``; missing CSV, column or file; a label outside the taxonomy.
+        DatasetError: No ``path``; a missing, header-only or truncated CSV; a missing column or file;
+            a label outside the taxonomy; an empty or NaN valence/arousal.
     """
     if path in (None, ""):
         raise DatasetError('dataset "folder" needs path=<folder with your audio files and labels CSV>')

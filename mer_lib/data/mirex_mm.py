@@ -24,6 +24,11 @@ Split: ``split/`` lists when present; otherwise one stored by the loader itself:
 cluster, 70/10/20, drawn with numpy's PCG64 from ``seed`` (default 0) over the clips in
 ``song_id`` order: deterministic, the same on every machine for the same seed.
 
+Checks: a ``metadata.csv`` that starts like the distributed one must have its 903 rows
+(:data:`OFFICIAL`) and end with a line break; a header-only file or a cut last line raises
+DatasetError naming the file. ``validate(deep=True)`` also reports audio much shorter than the
+dataset's 30-s clips (:data:`CLIP_SECONDS`; the distributed clips last 26.7–30.0 s).
+
 Notebook: ``00_primer``
 """
 
@@ -37,7 +42,8 @@ import pandas as pd
 from mer_lib.data import register
 from mer_lib.data.base import DatasetError, MERDataset
 from mer_lib.data.download import manual_download
-from mer_lib.data.tables import (LYRICS_EXTENSIONS, MIDI_EXTENSIONS, check_taxonomy, read_csv,
+from mer_lib.data.checks import short_audio
+from mer_lib.data.tables import (LYRICS_EXTENSIONS, MIDI_EXTENSIONS, OfficialFile, check_taxonomy, read_csv,
                                  read_split_folder, stratified_split, unlisted_files)
 
 FOLDER = "mirex-mm"
@@ -50,6 +56,10 @@ CLUSTER_MOODS = {
     4: ("humorous", "silly", "campy", "quirky", "whimsical", "witty", "wry"),
     5: ("aggressive", "fiery", "tense-anxious", "intense", "volatile", "visceral"),
 }
+#: Row count of the distributed ``metadata.csv`` (measured) and the fingerprint of its first record.
+OFFICIAL = {"metadata.csv": OfficialFile(rows=903, first="e01cf6c52d5513b9")}
+#: Nominal length of the audio clips; ``validate(deep=True)`` reports clips under 80 % of it.
+CLIP_SECONDS = 30.0
 #: Spellings found in the distributed metadata.
 MOOD_ALIASES = {"agressive": "aggressive", "amiable": "amiable-good natured"}
 
@@ -80,7 +90,8 @@ def _check_moods(meta: pd.DataFrame, source: Path) -> None:
 
 def _metadata(root: Path) -> pd.DataFrame:
     source = root / "metadata.csv"
-    meta = read_csv(source, required=COLUMNS, dtype=str, keep_default_na=False, na_values=[""])
+    meta = read_csv(source, required=COLUMNS, official=OFFICIAL["metadata.csv"], dtype=str,
+                    keep_default_na=False, na_values=[""])
     meta["song_id"] = meta["song_id"].str.strip()
     check_taxonomy(meta["cluster"], [str(c) for c in CLUSTER_MOODS], source, "cluster")
     meta["cluster"] = meta["cluster"].astype(int)
@@ -99,11 +110,13 @@ def _paths(root: Path, folder: str, ext: str, song_ids: pd.Series, present: pd.S
 
 
 def _extra_checks(dataset: MERDataset, deep: bool) -> pd.DataFrame:
-    """Lyrics/MIDI files present but not flagged in ``metadata.csv``."""
-    return pd.concat([unlisted_files(dataset.root / "lyrics", LYRICS_EXTENSIONS, dataset.table["lyrics_path"],
-                                     "lyrics file"),
-                      unlisted_files(dataset.root / "midi", MIDI_EXTENSIONS, dataset.table["midi_path"],
-                                     "MIDI file")], ignore_index=True)
+    """Lyrics/MIDI files present but not flagged in ``metadata.csv``; with ``deep``, audio much
+    shorter than the dataset's clips (a truncated Opus file has no header length to compare with)."""
+    found = [unlisted_files(dataset.root / "lyrics", LYRICS_EXTENSIONS, dataset.table["lyrics_path"], "lyrics file"),
+             unlisted_files(dataset.root / "midi", MIDI_EXTENSIONS, dataset.table["midi_path"], "MIDI file")]
+    if deep:
+        found.append(short_audio(dataset.table, CLIP_SECONDS, "the dataset's clips last"))
+    return pd.concat(found, ignore_index=True)
 
 
 @register("mirex_mm", folder=FOLDER, description="MIREX-like multimodal: 903 clips, audio+lyrics+MIDI, 5 clusters")
@@ -115,7 +128,8 @@ def load(data_home, seed: int = 0) -> MERDataset:
         seed: Seed of the stored stratified split (ignored when ``split/`` exists).
 
     Raises:
-        DatasetError: Missing file or column, a cluster outside 1–5, a mood outside its cluster.
+        DatasetError: Missing, header-only or truncated file, missing column, a cluster outside 1–5,
+            a mood outside its cluster.
     """
     root = Path(data_home) / FOLDER
     meta = _metadata(root)

@@ -16,6 +16,10 @@ Split: none is distributed. The loader draws the one zhao2022 describes: stratif
 quadrant, 70/10/20 (train/validation/test), seeded (``seed=0`` by default, numpy PCG64, so the
 same seed gives the same split on every machine). No lyrics are distributed (copyright).
 
+Checks: a file that starts like the distributed one must have its row count (:data:`OFFICIAL`:
+2,595 and 2,000) and end with a line break; a header-only file or a cut last line raises
+DatasetError naming the file.
+
 Notebook: ``00_primer``
 """
 
@@ -26,7 +30,8 @@ from pathlib import Path
 from mer_lib.data import register
 from mer_lib.data.base import MERDataset
 from mer_lib.data.download import manual_download
-from mer_lib.data.tables import add_user_files, check_taxonomy, first_existing, read_csv, stratified_split
+from mer_lib.data.tables import (OfficialFile, add_user_files, check_taxonomy, first_existing, read_csv,
+                                 stratified_split)
 
 FOLDER = "moodylyrics"
 MOOD_QUADRANT = {"happy": "Q1", "angry": "Q2", "sad": "Q3", "relaxed": "Q4"}
@@ -35,6 +40,12 @@ SPLIT_FRACTIONS = (0.7, 0.1, 0.2)
 FILES = {
     "moodylyrics": ("MoodyLyrics.csv", ("Artist", "Song", "Emotion")),
     "moodylyrics4q": ("MoodyLyrics4Q.csv", ("Artist", "Title", "Mood")),
+}
+#: Row counts of the distributed files (measured) and the fingerprint of their first record: a
+#: file that starts so must have exactly these rows.
+OFFICIAL = {
+    "MoodyLyrics.csv": OfficialFile(rows=2595, first="773edc8243b0e490"),
+    "MoodyLyrics4Q.csv": OfficialFile(rows=2000, first="8120f184fed13a4e"),
 }
 
 BIBTEX = """@inproceedings{cano2017moodylyrics,
@@ -54,8 +65,8 @@ def _load(name: str, data_home, seed: int, audio_dir, lyrics_dir) -> MERDataset:
     root = Path(data_home) / FOLDER
     file_name, (artist, title, mood) = FILES[name]
     source = root / file_name
-    frame = read_csv(source, required=("Index", artist, title, mood), encoding="latin-1", dtype=str,
-                     keep_default_na=False)
+    frame = read_csv(source, required=("Index", artist, title, mood), official=OFFICIAL[file_name],
+                     encoding="latin-1", dtype=str, keep_default_na=False)
     moods = frame[mood].str.strip().str.lower()
     check_taxonomy(moods, MOOD_QUADRANT, source, mood)
     table = frame[["Index"]].rename(columns={"Index": "track_id"})

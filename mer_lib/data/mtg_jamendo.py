@@ -20,7 +20,12 @@ Split: official ``split-N`` (``split_index``, default 0: 9,949/3,802/4,231 track
 MediaEval 2019–2021 split); the 504 tracks the split leaves out get ``split=None``.
 
 Checksums: with the tarballs present, ``validate(deep=True)`` compares them (and unpacked files,
-when the per-track list is there) with the official SHA-256 lists in ``data/download/``.
+when the per-track list is there) with the official SHA-256 lists in ``data/download/``, and
+reports audio much shorter than the ``DURATION`` of its track.
+
+Checks at load: a TSV or tag list that starts like the official one must have its official row
+count (:data:`OFFICIAL`: 18,486 tracks; split-0 9,949/3,802/4,231; 59 and 56 tags) and end with
+a line break; a header-only TSV or a cut last line raises DatasetError naming the file.
 
 Notebook: ``00_primer``
 """
@@ -34,9 +39,10 @@ import pandas as pd
 
 from mer_lib.data import register
 from mer_lib.data.base import DatasetError, MERDataset
-from mer_lib.data.checks import sha256
+from mer_lib.data.checks import sha256, short_audio
 from mer_lib.data.download import dataset_root, fetch_all
-from mer_lib.data.tables import check_taxonomy, first_existing, problems, read_lines, require_file, user_folder
+from mer_lib.data.tables import (OfficialFile, check_complete, check_taxonomy, first_existing, problems, read_lines,
+                                 require_file, user_folder)
 
 FOLDER = "mtg-jamendo"
 SUBSET = "autotagging_moodtheme"
@@ -48,6 +54,17 @@ MELSPEC_FOLDER = "melspecs"
 MEDIA = {"audio_path": ((".low.mp3", ".mp3"), ("audio-low", "audio")),
          "melspec_path": ((".npy",), ("melspecs",))}
 COLUMNS = ["TRACK_ID", "ARTIST_ID", "ALBUM_ID", "PATH", "DURATION", "TAGS"]
+
+#: Row counts of the official metadata files (measured on the repository's files) and the
+#: fingerprint of their first record, by file name (split files: ``split-N/<name>``).
+OFFICIAL = {
+    "autotagging_moodtheme.tsv": OfficialFile(rows=18486, first="2f77c653270253fb"),
+    "split-0/autotagging_moodtheme-train.tsv": OfficialFile(rows=9949, first="2f77c653270253fb"),
+    "split-0/autotagging_moodtheme-validation.tsv": OfficialFile(rows=3802, first="00834a510e146861"),
+    "split-0/autotagging_moodtheme-test.tsv": OfficialFile(rows=4231, first="aecc57bbcac3255b"),
+    "moodtheme.txt": OfficialFile(rows=59, first="5d59094e9b1c75de"),
+    "moodtheme_split.txt": OfficialFile(rows=56, first="5d59094e9b1c75de"),
+}
 
 #: The metadata files ``download()`` fetches from the official repository, with their SHA-256.
 REPOSITORY_URL = "https://raw.githubusercontent.com/MTG/mtg-jamendo-dataset/master"
@@ -86,10 +103,17 @@ def data_folder(data_home) -> Path:
     return Path(data_home) / FOLDER / "data"
 
 
+def official_file(path: Path) -> OfficialFile | None:
+    """What :data:`OFFICIAL` knows of ``path`` (a split file by ``split-N/<name>``), if anything."""
+    path = Path(path)
+    return OFFICIAL.get(f"{path.parent.name}/{path.name}") or (
+        None if path.parent.name.startswith("split-") else OFFICIAL.get(path.name))
+
+
 def split_tags(data_home) -> list[str]:
     """The 56 tags of the splits, in the official order of ``moodtheme_split.txt`` (prefix stripped)."""
-    return [_strip(t, data_folder(data_home) / "tags" / "moodtheme_split.txt")
-            for t in read_lines(data_folder(data_home) / "tags" / "moodtheme_split.txt")]
+    path = data_folder(data_home) / "tags" / "moodtheme_split.txt"
+    return [_strip(t, path) for t in read_lines(path, official_file(path))]
 
 
 def _strip(tag: str, source: Path) -> str:
@@ -100,9 +124,14 @@ def _strip(tag: str, source: Path) -> str:
 
 def read_tsv(path: Path) -> pd.DataFrame:
     """An MTG-Jamendo TSV (variable number of tag fields) as a frame with a ``tags`` list column."""
-    lines = require_file(path).read_text(encoding="utf-8").splitlines()
+    raw = require_file(path).read_bytes()
+    lines = raw.decode("utf-8").splitlines()
     if not lines or lines[0].split("\t")[:6] != COLUMNS:
         raise DatasetError(f"{path}: expected the header {COLUMNS}")
+    records = sum(1 for line in lines[1:] if line.strip())
+    if not records:
+        raise DatasetError(f"{path}: no rows, only a header (a dataset of 0 clips is an error)")
+    check_complete(path, raw, records, official_file(path), sep="\t", min_fields=len(COLUMNS))
     rows = []
     for number, line in enumerate(lines[1:], start=2):
         fields = line.split("\t")
@@ -159,7 +188,8 @@ def _mismatches(folder: Path, listed: dict[str, str], names) -> list[tuple]:
 
 
 def _extra_checks(dataset: MERDataset, deep: bool, folders: dict[str, Path]) -> pd.DataFrame:
-    """With ``deep``: tarballs present (and unpacked files) against the official SHA-256 lists."""
+    """With ``deep``: tarballs present (and unpacked files) against the official SHA-256 lists, and
+    audio much shorter than its track's ``DURATION``."""
     if not deep:
         return problems([])
     lists = data_folder(dataset.root.parent) / "download"
@@ -167,6 +197,9 @@ def _extra_checks(dataset: MERDataset, deep: bool, folders: dict[str, Path]) -> 
     for column, folder in folders.items():
         for kind in MEDIA[column][1]:
             findings += _official_checksums(dataset.table[column], folder, lists, kind)
+    if "audio_path" in folders:
+        short = short_audio(dataset.table, dataset.table["duration"], "the metadata's DURATION is")
+        return pd.concat([problems(findings), short], ignore_index=True) if len(short) else problems(findings)
     return problems(findings)
 
 
@@ -192,13 +225,14 @@ def load(data_home, split_index: int = 0, audio_dir=None, melspec_dir=None) -> M
             ``mtg-jamendo/melspecs`` if present.
 
     Raises:
-        DatasetError: Missing files, a malformed TSV, a tag outside the taxonomy.
+        DatasetError: Missing, header-only or truncated files, a malformed TSV, a tag outside the taxonomy.
     """
     root = Path(data_home) / FOLDER
     data = data_folder(data_home)
     source = data / f"{SUBSET}.tsv"
     table = read_tsv(source)
-    taxonomy = {_strip(t, data / "tags" / "moodtheme.txt") for t in read_lines(data / "tags" / "moodtheme.txt")}
+    tag_file = data / "tags" / "moodtheme.txt"
+    taxonomy = {_strip(t, tag_file) for t in read_lines(tag_file, official_file(tag_file))}
     check_taxonomy((t for tags in table["all_tags"] for t in tags), taxonomy, source, "tag")
     kept = split_tags(data_home)
     check_taxonomy(kept, taxonomy, data / "tags" / "moodtheme_split.txt", "tag")

@@ -17,6 +17,10 @@ Split: none is distributed (the project only says train/validation/test). The lo
 seeded split stratified by the V/A quadrant, 70/15/15 (``seed=0``, numpy PCG64).
 Lyrics and listener comments are not available.
 
+Checks: a JSON file whose first entry is the distributed one's must have its 9,654 entries
+(:data:`OFFICIAL`); an empty object, or an empty or NaN (``null``) valence/arousal, raises
+DatasetError naming the file (and the songs).
+
 Notebook: ``00_primer``
 """
 
@@ -29,8 +33,8 @@ import pandas as pd
 from mer_lib.data import register
 from mer_lib.data.base import DatasetError, MERDataset
 from mer_lib.data.download import manual_download
-from mer_lib.data.tables import (add_user_files, check_taxonomy, first_existing, quadrant_of, read_json,
-                                 stratified_split, va_columns)
+from mer_lib.data.tables import (OfficialFile, add_user_files, check_taxonomy, first_existing, quadrant_of,
+                                 read_json, stratified_split, va_columns)
 
 FOLDER = "social-tags"
 SCALE = (0.0, 1.0)
@@ -41,6 +45,11 @@ EMOTION_TAGS = (
     "excitement", "fear", "grief", "happiness", "insecurity", "loneliness", "nostalgia", "optimism",
     "pessimism", "romanticism", "sadness",
 )
+#: Entry counts of the distributed files (measured) and the fingerprint of their first key.
+OFFICIAL = {
+    "annotations.json": OfficialFile(rows=9654, first="94646450b4486812"),
+    "data_info.json": OfficialFile(rows=9654, first="94646450b4486812"),
+}
 INFO_FIELDS = {"msd_id": "msd_track_id", "song_meanings_id": "song_meanings_id",
                "song_title": "title", "artist_name": "artist"}
 
@@ -56,7 +65,7 @@ NOTES = ("valence/arousal: given [0, 1] rescaled to [-1, 1] (2x-1), valence_raw/
 
 
 def _annotations(source: Path) -> pd.DataFrame:
-    records = read_json(source)
+    records = read_json(source, OFFICIAL.get(source.name))
     if not isinstance(records, dict):
         raise DatasetError(f"{source}: expected an object {{deezer id: annotation}}")
     rows = []
@@ -71,7 +80,7 @@ def _annotations(source: Path) -> pd.DataFrame:
 
 
 def _info(source: Path, track_ids: pd.Series) -> pd.DataFrame:
-    info = read_json(source)
+    info = read_json(source, OFFICIAL.get(source.name))
     missing = [t for t in track_ids if t not in info]
     if missing:
         raise DatasetError(f"{source}: no entry for annotated song {missing[0]!r}")
@@ -90,12 +99,13 @@ def load(data_home, seed: int = 0, audio_dir=None, lyrics_dir=None) -> MERDatase
         lyrics_dir: Your lyrics, ``<deezer id>.txt``; default ``social-tags/lyrics`` if present.
 
     Raises:
-        DatasetError: Missing/malformed files, V/A outside [0, 1], an unknown emotion tag.
+        DatasetError: Missing/malformed/empty/incomplete files, V/A outside [0, 1] or missing,
+            an unknown emotion tag.
     """
     root = Path(data_home) / FOLDER
     source = root / "annotations.json"
     annotations = _annotations(source)
-    scaled = va_columns(annotations, source, SCALE, mean="{}", std=None)
+    scaled = va_columns(annotations, source, SCALE, mean="{}", std=None, rows=annotations["track_id"])
     table = pd.concat([annotations[["track_id"]], scaled, _info(root / "data_info.json", annotations["track_id"]),
                        annotations[["emotion_tags", "tags"]]], axis=1)
     table.insert(1, "split", stratified_split(quadrant_of(table["valence"], table["arousal"]),

@@ -4,12 +4,24 @@ Reading a CSV or JSON with a clear error naming the file and column, checking la
 taxonomy, rescaling V/A, reading split lists, seeded stratified splits, and finding a clip's
 files in a folder. Each loader module composes these; none re-implements them.
 
+**Truncated and empty files.** Every table read here must have at least one row (a header-only
+file is an error: a dataset of 0 clips is never returned). A file whose last line is cut short
+(fewer fields than the header, no line break at the end) is an error. A dataset module that
+knows the official files declares :class:`OfficialFile` entries (their row count and a
+fingerprint of their first record): a file that *starts* like the official one must then be the
+whole official file, with its row count and a line break at the end, else the error names the
+file, the expected and the found count. Files that start otherwise (a newer release, your own
+subset, the tests' tiny fixtures) are read as they are.
+
 Notebook: ``00_primer``
 """
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -49,37 +61,141 @@ def require_columns(frame: pd.DataFrame, required: Iterable[str], source) -> Non
         raise DatasetError(f"{source}: missing column(s) {missing}; it has {list(frame.columns)}")
 
 
-def read_csv(path: Path, required: Iterable[str] = (), **options) -> pd.DataFrame:
-    """Read a CSV/TSV with a clear error for a missing or unreadable file or missing columns.
+@dataclass(frozen=True)
+class OfficialFile:
+    """What a dataset module knows of one of its official files.
+
+    Attributes:
+        rows: Its number of records (data rows of a table, lines of a list, entries of a JSON object).
+        first: :func:`record_fingerprint` of its first record (the first data line as written,
+            or the first key of a JSON object): how a file is recognised as the official one
+            without storing any of its content.
+    """
+
+    rows: int
+    first: str
+
+
+def record_fingerprint(record) -> str:
+    """Short SHA-256 (16 hex digits) of a record's text, blanks around it ignored."""
+    text = record if isinstance(record, bytes) else str(record).encode("utf-8")
+    return hashlib.sha256(text.strip()).hexdigest()[:16]
+
+
+def _fields(line: bytes, sep: str, encoding: str) -> int:
+    """Number of fields of one CSV line (quotes respected)."""
+    text = line.decode(encoding, errors="replace")
+    return len(next(csv.reader([text], delimiter=sep), []))
+
+
+def check_complete(path: Path, raw: bytes, records: int, official: OfficialFile | None = None,
+                   header: bool = True, sep: str | None = ",", encoding: str = "utf-8",
+                   min_fields: int | None = None) -> None:
+    """Raise, naming the file, when ``raw`` (the bytes of ``path``) looks truncated.
+
+    * A last line without a line break that has fewer fields than a complete row (``min_fields``,
+      default: the header's) was cut in the middle (``sep=None``: a list, not checked so).
+    * With ``official``: when the first record matches the official fingerprint, the file must
+      have ``official.rows`` records and end with a line break.
+
+    Args:
+        path: The file (named in errors).
+        raw: Its content.
+        records: Records the reader found (rows, list lines, JSON entries).
+        official: What is known of the official file, if anything.
+        header: Whether the first line is a header (the first record is then the second line).
+        sep: Field separator; None for one-item-a-line lists.
+        encoding: Text encoding (to count fields).
+        min_fields: Fields of a complete row when not the header's (files with optional trailing fields).
+    """
+    lines = [line for line in raw.splitlines() if line.strip()]
+    ended = raw.rstrip(b" \t").endswith((b"\n", b"\r"))
+    if not ended and sep is not None and len(sep) == 1 and len(lines) > int(header):
+        expected = min_fields if min_fields is not None else _fields(lines[0], sep, encoding)
+        found = _fields(lines[-1], sep, encoding)
+        if found < expected:
+            raise DatasetError(f"{path}: the last line is cut short ({found} of {expected} fields, no line break "
+                               "at the end): the file looks truncated; download or copy it again")
+    if official is None or len(lines) <= int(header):
+        return
+    if record_fingerprint(lines[int(header)]) != official.first:
+        return  # not the official file (another release, a subset): nothing to compare with
+    check_count(path, records, official, ended)
+
+
+def check_count(path: Path, records: int, official: OfficialFile, ended: bool = True) -> None:
+    """Raise, naming the file and both counts, when a recognised official file is incomplete."""
+    if records != official.rows:
+        raise DatasetError(f"{path}: found {records} rows, expected {official.rows} (the official file has "
+                           f"{official.rows}): the file is truncated or damaged; download it again")
+    if not ended:
+        raise DatasetError(f"{path}: no line break at the end (every line of the official file ends with one): "
+                           "the file is truncated; download it again")
+
+
+def read_csv(path: Path, required: Iterable[str] = (), official: OfficialFile | None = None,
+             **options) -> pd.DataFrame:
+    """Read a CSV/TSV with a clear error for a missing, unreadable, empty or truncated file or
+    missing columns.
 
     Args:
         path: The file.
         required: Columns it must have (after stripping blanks around the header names).
+        official: What is known of the official file (see :func:`check_complete`).
         **options: Passed to :func:`pandas.read_csv` (``sep``, ``dtype``, ``encoding`` ...).
+
+    Raises:
+        DatasetError: Missing or unreadable file, a missing column, no rows (only a header),
+            a cut last line, or an official file with the wrong number of rows.
     """
     require_file(path)
+    raw = Path(path).read_bytes()
+    if not raw.strip():
+        raise DatasetError(f"{path}: empty file")
     try:
         frame = pd.read_csv(path, **options)
     except (ValueError, UnicodeDecodeError, pd.errors.ParserError) as err:
         raise DatasetError(f"{path}: unreadable ({type(err).__name__}: {err})") from err
     frame.columns = [str(c).strip() for c in frame.columns]
     require_columns(frame, required, path)
+    if frame.empty:
+        raise DatasetError(f"{path}: no rows, only a header (a dataset of 0 clips is an error)")
+    sep = options.get("sep", options.get("delimiter", ","))
+    check_complete(path, raw, len(frame), official, sep=sep if isinstance(sep, str) else None,
+                   encoding=options.get("encoding") or "utf-8")
     return frame
 
 
-def read_json(path: Path):
-    """Parsed JSON with a clear error for a missing or malformed file."""
+def read_json(path: Path, official: OfficialFile | None = None):
+    """Parsed JSON with a clear error for a missing, empty or malformed file.
+
+    With ``official`` (for a JSON object of entries): an object whose first key matches the
+    official fingerprint must have ``official.rows`` entries.
+    """
     require_file(path)
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        parsed = json.loads(Path(path).read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as err:
         raise DatasetError(f"{path}: not valid JSON ({err})") from err
+    if isinstance(parsed, (dict, list)) and not parsed:
+        raise DatasetError(f"{path}: no entries (a dataset of 0 clips is an error)")
+    if official is not None and isinstance(parsed, dict):
+        if record_fingerprint(next(iter(parsed))) == official.first:
+            check_count(path, len(parsed), official)
+    return parsed
 
 
-def read_lines(path: Path) -> list[str]:
-    """Non-empty, stripped lines of a text file (id lists, tag lists)."""
+def read_lines(path: Path, official: OfficialFile | None = None) -> list[str]:
+    """Non-empty, stripped lines of a text file (id lists, tag lists).
+
+    With ``official``: a list whose first line matches the official fingerprint must have
+    ``official.rows`` lines and end with a line break (see :func:`check_complete`).
+    """
     require_file(path)
-    return [line.strip() for line in Path(path).read_text(encoding="utf-8").splitlines() if line.strip()]
+    raw = Path(path).read_bytes()
+    lines = [line.strip() for line in raw.decode("utf-8").splitlines() if line.strip()]
+    check_complete(path, raw, len(lines), official, header=False, sep=None)
+    return lines
 
 
 def first_existing(candidates: Iterable[Path | None]) -> Path | None:
@@ -116,12 +232,45 @@ def check_taxonomy(values: Iterable, allowed: Iterable, source, column: str) -> 
                 f"{source}: {column} {_shown(value)} is outside the taxonomy {sorted(map(str, allowed))}")
 
 
-def numeric_column(frame: pd.DataFrame, column: str, source) -> pd.Series:
-    """``frame[column]`` as floats; a non-numeric value raises naming the file and value."""
-    values = pd.to_numeric(frame[column], errors="coerce")
-    bad = values.isna() & frame[column].notna()
+#: Cell texts read as "no value" (pandas' default NA strings): empty like a blank cell.
+NA_STRINGS = frozenset({"", "#n/a", "#n/a n/a", "#na", "-1.#ind", "-1.#qnan", "-nan", "1.#ind", "1.#qnan",
+                        "<na>", "n/a", "na", "null", "nan", "none"})
+
+
+def rows_named(index: Iterable, rows: pd.Series | None = None, limit: int = 5) -> str:
+    """Rows of a table for an error message: ``rows`` labels (e.g. ids) at ``index``, else the
+    line numbers of a CSV read with a header (data row ``i`` is line ``i + 2``)."""
+    index = list(index)
+    names = ([f"line {i + 2}" for i in index] if rows is None else [repr(str(rows[i])) for i in index])
+    more = f" and {len(names) - limit} more" if len(names) > limit else ""
+    return ", ".join(names[:limit]) + more
+
+
+def numeric_column(frame: pd.DataFrame, column: str, source, allow_missing: bool = False,
+                   rows: pd.Series | None = None) -> pd.Series:
+    """``frame[column]`` as floats.
+
+    Args:
+        frame: The table.
+        column: The column.
+        source: Its file (named in errors).
+        allow_missing: Keep empty/NaN cells as NaN instead of raising.
+        rows: Labels naming the rows in errors (default: CSV line numbers, see :func:`rows_named`).
+
+    Raises:
+        DatasetError: A non-numeric value (naming the file and the value); unless
+            ``allow_missing``, an empty or NaN cell (naming the file and the rows).
+    """
+    original = frame[column]
+    values = pd.to_numeric(original, errors="coerce")
+    blank = original.isna() | original.map(lambda v: isinstance(v, str) and v.strip().lower() in NA_STRINGS)
+    bad = values.isna() & ~blank
     if bad.any():
-        raise DatasetError(f"{source}: {column} {_shown(frame[column][bad].iloc[0])} is not a number")
+        raise DatasetError(f"{source}: {column} {_shown(original[bad].iloc[0])} is not a number")
+    missing = values.isna()
+    if missing.any() and not allow_missing:
+        where = rows_named(frame.index[missing.to_numpy()], rows)
+        raise DatasetError(f"{source}: {column} is empty or NaN in {int(missing.sum())} row(s): {where}")
     return values.astype(float)
 
 
@@ -139,7 +288,7 @@ def to_unit_scale(values: pd.Series, low: float, high: float) -> pd.Series:
 
 
 def va_columns(frame: pd.DataFrame, source, scale: tuple[float, float], mean: str = "{}_mean",
-               std: str | None = "{}_std") -> pd.DataFrame:
+               std: str | None = "{}_std", rows: pd.Series | None = None) -> pd.DataFrame:
     """Valence/arousal columns of a static-annotation table, on the study's scale and as given.
 
     Args:
@@ -148,25 +297,26 @@ def va_columns(frame: pd.DataFrame, source, scale: tuple[float, float], mean: st
         scale: ``(low, high)`` of the annotation scale, e.g. ``(1, 9)``.
         mean: Column-name pattern of the mean rating (``{}`` = ``valence``/``arousal``).
         std: Pattern of the standard deviation column, if the table has one.
+        rows: Labels naming rows in errors (default: CSV line numbers).
 
     Returns:
         ``valence``, ``arousal`` on [-1, 1]; ``valence_raw``, ``arousal_raw`` on ``scale``; with
         ``std``, ``valence_std``/``arousal_std`` in [-1, 1]-scale units and ``*_std_raw`` as given.
 
     Raises:
-        DatasetError: A missing column, a non-numeric value or a mean outside ``scale``.
+        DatasetError: A missing column, a non-numeric, empty or NaN value, or a mean outside ``scale``.
     """
     low, high = scale
     columns = {}
     for dimension in ("valence", "arousal"):
         name = mean.format(dimension)
         require_columns(frame, [name], source)
-        raw = numeric_column(frame, name, source)
+        raw = numeric_column(frame, name, source, rows=rows)
         check_range(raw, low, high, source, name)
         columns[dimension], columns[f"{dimension}_raw"] = to_unit_scale(raw, low, high), raw
         if std is not None:
             require_columns(frame, [std.format(dimension)], source)
-            spread = numeric_column(frame, std.format(dimension), source)
+            spread = numeric_column(frame, std.format(dimension), source, rows=rows)
             columns[f"{dimension}_std"] = spread / ((high - low) / 2.0)
             columns[f"{dimension}_std_raw"] = spread
     return pd.DataFrame(columns, index=frame.index)
@@ -200,11 +350,26 @@ def split_from_lists(track_ids: Iterable[str], lists: Mapping[str, Iterable[str]
     return [assigned.get(t) for t in track_ids]
 
 
-def read_split_folder(folder: Path, track_ids: Iterable[str]) -> list | None:
-    """Splits from ``folder/{train,validation,test}.txt`` (one id a line); None without the folder."""
+def read_split_folder(folder: Path, track_ids: Iterable[str],
+                      official: Mapping[str, OfficialFile] | None = None) -> list | None:
+    """Splits from ``folder/{train,validation,test}.txt`` (one id a line); None without the folder.
+
+    Args:
+        folder: The split folder.
+        track_ids: The dataset's ids.
+        official: ``{file name: OfficialFile}`` of the known lists (see :func:`read_lines`).
+
+    Raises:
+        DatasetError: An empty list, an incomplete known list, an id listed twice or unknown.
+    """
     if not Path(folder).is_dir():
         return None
-    lists = {split: read_lines(Path(folder) / name) for split, name in SPLIT_FILES.items()}
+    official = official or {}
+    lists = {}
+    for split, name in SPLIT_FILES.items():
+        lists[split] = read_lines(Path(folder) / name, official.get(name))
+        if not lists[split]:
+            raise DatasetError(f"{Path(folder) / name}: empty split list")
     return split_from_lists(track_ids, lists, folder)
 
 

@@ -311,15 +311,3 @@ def audio_stats_features(signal: Signal) -> np.ndarray:
 
 
 _TEST_TONE = (0.1 * np.sin(2 * np.pi * 440 * np.arange(DEFAULT_SR) / DEFAULT_SR)).astype(np.float32)
-
-
-def warm_up() -> None:
-    """Run librosa's numba-compiled paths once in this process.
-
-    librosa caches compiled functions on disk; several fresh worker processes compiling at
-    once can leave a corrupt cache entry (segfaults later), so the parent process compiles
-    (or loads) them before workers start.
-    """
-    for dtype in (np.float32, np.float64):
-        audio_statistics(_TEST_TONE.astype(dtype), DEFAULT_SR)
-        chroma(_TEST_TONE.astype(dtype), DEFAULT_SR)

@@ -1,14 +1,16 @@
-"""On-disk feature cache: one ``.npy`` file per (dataset, clip, extractor, parameters, version).
+"""On-disk feature cache: one ``.npy`` file per (dataset, clip, extractor, parameters, code).
 
 Layout under ``cache_dir() / "features"`` (what ``make clean-cache`` deletes)::
 
-    <dataset>/<extractor>/v<version>-<params hash>/params.json     the parameters, for people
-    <dataset>/<extractor>/v<version>-<params hash>/<clip>-<source hash>.npy
+    <dataset>/<extractor>/<code digest>-<params hash>/params.json     the parameters, for people
+    <dataset>/<extractor>/<code digest>-<params hash>/<clip>-<source hash>.npy
 
 The *source hash* fingerprints what the clip's feature was computed from (a file's path,
 size and modification time, or a text's content), so an edited file or a regenerated corpus
-is a miss rather than a stale hit. Changing any parameter or the extractor's version changes
-the folder, so results of other parameter sets are never returned.
+is a miss rather than a stale hit. Changing any parameter, the extractor's code (or any
+``mer_lib`` module it imports) or a numeric package's version changes the folder
+(:attr:`~mer_lib.features.registry.Extractor.code_digest`), so results of other parameters or
+older code are never returned.
 
 Writes are atomic (a temporary file in the same folder, then ``os.replace``): an interrupted
 run leaves no partial file, and two processes computing the same key both write a complete
@@ -23,7 +25,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +32,7 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from mer_lib.fileio import atomic_write, atomic_write_text
 from mer_lib.paths import cache_dir
 
 
@@ -95,16 +97,15 @@ class FeatureCache:
     def __init__(self, root: str | os.PathLike | None = None):
         self.root = feature_cache_root(root)
 
-    def folder(self, dataset: str, extractor: str, params: Mapping[str, Any], version: int) -> Path:
-        """Folder of one (dataset, extractor, parameter set, version); records params.json."""
+    def folder(self, dataset: str, extractor: str, params: Mapping[str, Any], code_digest: str) -> Path:
+        """Folder of one (dataset, extractor, parameter set, code digest); records params.json."""
         folder = (self.root / _safe_name(dataset) / _safe_name(extractor)
-                  / f"v{version}-{stable_hash(dict(params))}")
+                  / f"{_safe_name(code_digest)}-{stable_hash(dict(params))}")
         record = folder / "params.json"
         if not record.is_file():
-            folder.mkdir(parents=True, exist_ok=True)
-            _atomic_write(record, lambda handle: handle.write(
-                json.dumps({"extractor": extractor, "version": version, "params": dict(params)},
-                           indent=1, sort_keys=True, default=repr).encode()))
+            atomic_write_text(record, json.dumps(
+                {"extractor": extractor, "code_digest": code_digest, "params": dict(params)},
+                indent=1, sort_keys=True, default=repr))
         return folder
 
     def path(self, folder: Path, clip_id: str, fingerprint: str) -> Path:
@@ -124,17 +125,4 @@ class FeatureCache:
 
     def save(self, path: Path, array: np.ndarray) -> Path:
         """Write ``array`` atomically to ``path``."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, lambda handle: np.save(handle, np.asarray(array), allow_pickle=False))
-        return path
-
-
-def _atomic_write(path: Path, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        return atomic_write(path, lambda tmp: np.save(tmp, np.asarray(array), allow_pickle=False))

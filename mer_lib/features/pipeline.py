@@ -5,7 +5,10 @@ Over a dataset, cached results are read in this process; the misses are computed
 parallel over clips (joblib, one job per clip running every requested extractor on it, so a
 clip's audio is decoded once per front-end setting) with a tqdm progress bar, and written to
 the cache by the worker that computed them. Model-based extractors (BERT) run batched in
-this process instead, since one model per worker would cost more than it saves.
+this process instead, since one model per worker would cost more than it saves. Before audio
+clips are computed, librosa's numba cache is checked and warmed up once per process (in a
+subprocess, clearing a corrupt cache: :func:`mer_lib.features.numba_cache.prepare_numba`), so
+workers only read it.
 
 Notebook: ``00_primer`` and every paper notebook.
 """
@@ -18,9 +21,14 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed, effective_n_jobs
+from threadpoolctl import threadpool_limits
+from tqdm.auto import tqdm
 
+from mer_lib.features.numba_cache import prepare_numba
 from mer_lib.features.cache import FeatureCache, feature_cache_root, source_fingerprint, using_root
 from mer_lib.features.registry import Extractor, FeatureError, get
+from mer_lib.features.text import check_clip_text
 
 #: Parameters that change how, not what, is computed: left out of cache keys.
 RUNTIME_PARAMS = ("device", "batch_size")
@@ -83,7 +91,8 @@ def source_of(entry: Extractor, clip) -> Any:
     """What ``entry`` reads from ``clip``: a table row (dict or Series) is looked up by the
     extractor's source; anything else (path, text, ``(samples, rate)``, PrettyMIDI) is used as is."""
     if isinstance(clip, (pd.Series, Mapping)):
-        return SOURCE_READERS[entry.source](dict(clip))
+        row = dict(clip)
+        return check_clip_text(entry.source, SOURCE_READERS[entry.source](row), _clip_name(row))
     return clip
 
 
@@ -106,7 +115,10 @@ def compute(name: str, clip, **overrides) -> np.ndarray:
         FileNotFoundError, ValueError: A missing or unreadable file, an empty text...
     """
     entry = get(name)
-    return _run(entry, source_of(entry, clip), entry.resolve(overrides))
+    value, params = source_of(entry, clip), entry.resolve(overrides)
+    if entry.source == "audio":
+        prepare_numba()
+    return _run(entry, value, params)
 
 
 def _key_params(params: Mapping[str, Any]) -> dict[str, Any]:
@@ -114,10 +126,15 @@ def _key_params(params: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _compute_clip(tasks: list[tuple], cache_root) -> list[tuple]:
-    """Worker job: every (name, params, value, cache path) of one clip → (name, array | error)."""
+    """Worker job: every (name, params, value, cache path) of one clip → (name, array | error).
+
+    The maths libraries run on one thread, as in joblib's workers: a feature must not depend
+    on whether it was computed in a worker or in this process (a BLAS reduction split over
+    two threads rounds differently in the last bit).
+    """
     out, signals = [], {}
     cache = FeatureCache(cache_root)
-    with using_root(cache_root):
+    with using_root(cache_root), threadpool_limits(limits=1):
         for name, params, value, path in tasks:
             entry = get(name)
             front, feature = entry.split_params(params)
@@ -137,8 +154,6 @@ def _compute_clip(tasks: list[tuple], cache_root) -> list[tuple]:
 
 def _batched(entry: Extractor, params, values: list, paths: list, cache: FeatureCache | None,
              progress: bool) -> list:
-    from tqdm.auto import tqdm
-
     front, feature = entry.split_params(params)
     results = []
     bar = tqdm(total=len(values), desc=entry.name, disable=not progress)
@@ -204,7 +219,7 @@ def extract(dataset, names: str | Sequence[str], *, split: str | Sequence[str] |
     pending: dict[str, list[tuple]] = {}      # track_id → per-clip tasks for workers
     batched: dict[str, list[tuple]] = {}      # name → (track_id, value, path) for batch extractors
     errors: list[str] = []
-    folders = {e.name: store.folder(namespace, e.name, _key_params(params[e.name]), e.version)
+    folders = {e.name: store.folder(namespace, e.name, _key_params(params[e.name]), e.code_digest)
                for e in entries} if store else {}
     for row in table.to_dict("records"):
         tid = str(row["track_id"])
@@ -270,18 +285,13 @@ def _collect(results, errors, name, tid, array) -> None:
 
 def _run_pending(pending: dict, n_jobs: int, cache_root, progress: bool):
     """(track_id, outputs) for every pending clip, in parallel when worth it."""
-    from joblib import Parallel, delayed, effective_n_jobs
-    from tqdm.auto import tqdm
-
     if not pending:
         return []
     workers = effective_n_jobs(n_jobs)
     items = list(pending.items())
+    if any(get(name).source == "audio" for tasks in pending.values() for name, *_ in tasks):
+        prepare_numba()  # before any worker starts: workers then only read librosa's numba cache
     if workers > 1 and len(items) >= MIN_PARALLEL_CLIPS:
-        if any(get(name).source == "audio" for tasks in pending.values() for name, *_ in tasks):
-            from mer_lib.features.audio import warm_up
-
-            warm_up()
         jobs = (delayed(_compute_clip)(tasks, cache_root) for _, tasks in items)
         outputs = Parallel(n_jobs=workers, return_as="generator")(jobs)
     else:

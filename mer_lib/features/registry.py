@@ -30,6 +30,8 @@ from typing import Any, Callable, Mapping
 
 import pandas as pd
 
+from mer_lib import provenance
+
 
 class FeatureError(ValueError):
     """An unknown extractor or parameter, a bad clip, or a misuse such as augmenting test data."""
@@ -64,7 +66,6 @@ class Extractor:
         front_end: How the clip's source is read.
         function: ``function(front_end_output, **params) -> np.ndarray``.
         params: The complete parameter set (front end and feature), with this entry's values.
-        version: Bumped when the computation changes, so cached results are not reused.
         description: One line.
         reference: The paper a preset follows (empty for base extractors).
         notebook: The notebook that uses it.
@@ -78,7 +79,6 @@ class Extractor:
     front_end: FrontEnd
     function: Callable[..., Any]
     params: Mapping[str, Any]
-    version: int = 1
     description: str = ""
     reference: str = ""
     notebook: str = ""
@@ -90,6 +90,13 @@ class Extractor:
     @property
     def source(self) -> str:
         return self.front_end.source
+
+    @property
+    def code_digest(self) -> str:
+        """Digest of the code that computes this extractor (front end, feature and batch
+        functions, with what they import from ``mer_lib``) and of the numeric packages:
+        part of every cache key, so edited code never returns stale features."""
+        return provenance.function_digest(self.front_end.function, self.function, self.batch)
 
     def resolve(self, overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """The full parameter set with ``overrides`` applied; unknown names raise."""
@@ -128,7 +135,7 @@ def keyword_defaults(function: Callable) -> dict[str, Any]:
 _REGISTRY: dict[str, Extractor] = {}
 
 
-def register(name: str, front_end: FrontEnd, *, version: int = 1, description: str = "",
+def register(name: str, front_end: FrontEnd, *, description: str = "",
              batch: Callable | None = None, labels: Callable | None = None):
     """Decorator registering a feature function as the base extractor ``name``.
 
@@ -142,7 +149,7 @@ def register(name: str, front_end: FrontEnd, *, version: int = 1, description: s
             raise TypeError(f"extractor {name!r}: parameters {sorted(clash)} clash with its front end")
         _add(Extractor(
             name=name, front_end=front_end, function=function,
-            params={**front_end.defaults, **feature}, version=version,
+            params={**front_end.defaults, **feature},
             description=description or (inspect.getdoc(function) or "").split("\n")[0],
             base=name, batch=batch, labels=labels, feature_params=tuple(feature),
         ))
@@ -156,7 +163,7 @@ def preset(name: str, base: str, *, reference: str, notebook: str = "", descript
     parent = get(base)
     entry = Extractor(
         name=name, front_end=parent.front_end, function=parent.function,
-        params=parent.resolve(params), version=parent.version,
+        params=parent.resolve(params),
         description=description or parent.description, reference=reference, notebook=notebook,
         base=parent.base, batch=parent.batch, labels=parent.labels,
         feature_params=parent.feature_params,

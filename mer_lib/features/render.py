@@ -8,10 +8,13 @@ offline on a fresh machine. Notebook: ``00_primer`` (the synthetic corpus's audi
 from __future__ import annotations
 
 import os
-import tempfile
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+
+from mer_lib import provenance
+from mer_lib.fileio import atomic_write
 
 DEFAULT_SR = 22050
 #: Seconds rendered after the last event, so notes can ring out.
@@ -115,17 +118,7 @@ def write_audio(path: str | os.PathLike, audio: np.ndarray, sr: int) -> Path:
     """Write audio atomically (temporary file + rename); the format follows the suffix."""
     import soundfile as sf
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=path.suffix)
-    os.close(fd)
-    try:
-        sf.write(tmp, audio, sr)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(path, lambda tmp: sf.write(tmp, audio, sr))
 
 
 def render_to_file(midi_path, audio_path, sr: int = DEFAULT_SR, soundfont=None) -> Path:
@@ -136,15 +129,19 @@ def render_to_file(midi_path, audio_path, sr: int = DEFAULT_SR, soundfont=None) 
     return audio_path
 
 
-#: Bump when rendering changes, so cached renderings are not reused.
-RENDER_VERSION = 1
+@lru_cache(maxsize=8)
+def _renderer_digest(soundfont: str, sr: int) -> str:
+    """Digest of this module's code (and imports), the SoundFont's bytes, ``sr`` and the
+    packages: a changed renderer never reuses an older rendering."""
+    return provenance.digest_of([__name__], files=[soundfont], extra=sr, length=12)
 
 
 def rendered_audio(midi_path, sr: int = DEFAULT_SR, soundfont=None, cache_root=None) -> Path:
     """Path of ``midi_path`` rendered to FLAC, rendering it into the feature cache if needed.
 
-    The cache key is the MIDI file's content, ``sr``, the SoundFont and :data:`RENDER_VERSION`,
-    so an edited MIDI file or another SoundFont gives a new rendering. Safe when several
+    The cache key is the MIDI file's content, ``sr``, the SoundFont's content and the digest
+    of the rendering code, so an edited MIDI file, another SoundFont or changed rendering code
+    gives a new rendering. Safe when several
     processes render the same file (each writes a temporary file, then renames it).
 
     Args:
@@ -165,7 +162,7 @@ def rendered_audio(midi_path, sr: int = DEFAULT_SR, soundfont=None, cache_root=N
         raise FileNotFoundError(f"MIDI file not found: {midi_path}")
     font = Path(soundfont or default_soundfont())
     digest = hashlib.sha1(midi_path.read_bytes())
-    digest.update(f"|{sr}|{font.name}|{font.stat().st_size}|{RENDER_VERSION}".encode())
+    digest.update(f"|{_renderer_digest(str(font.resolve()), int(sr))}".encode())
     target = feature_cache_root(cache_root) / "rendered" / f"{midi_path.stem}-{digest.hexdigest()[:12]}.flac"
     return render_to_file(midi_path, target, sr=sr, soundfont=font)
 

@@ -1,0 +1,130 @@
+"""The runner: stamps, staleness by content, machine paths, permissions, leftovers, Ctrl-C."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from mer_lib import fileio, runner
+from mer_lib import params as P
+from mer_lib.paths import PROJECT_ROOT
+
+NOTEBOOK = "02_rajamani2020_attention_tagging"  # the quickest smoke profile
+
+
+def test_a_report_stamp_changes_with_the_profile_and_the_overrides():
+    stamp = runner.report_stamp(NOTEBOOK, "smoke")
+    assert stamp == runner.report_stamp(NOTEBOOK, "smoke")
+    assert stamp != runner.report_stamp(NOTEBOOK, "demo")
+    assert stamp != runner.report_stamp(NOTEBOOK, "smoke", {"SEEDS": [4]})
+
+
+def test_a_report_is_current_only_with_the_same_stamp(tmp_path):
+    assert not runner.report_is_current(tmp_path, "abc")
+    (tmp_path / "results.json").write_text(json.dumps({"inputs_digest": "abc"}))
+    assert runner.report_is_current(tmp_path, "abc")
+    assert not runner.report_is_current(tmp_path, "abd")
+
+
+def test_stale_reports_are_found_by_content_not_by_file_times(tmp_path, monkeypatch):
+    monkeypatch.setenv("MER_REPORTS_DIR", str(tmp_path))
+    jobs, total = runner.stale_demo_jobs("demo")
+    assert total == len(P.notebook_names()) and len(jobs) == total  # nothing there yet
+    folder = tmp_path / NOTEBOOK / "demo"
+    folder.mkdir(parents=True)
+    (folder / "results.json").write_text(json.dumps({"inputs_digest": runner.report_stamp(NOTEBOOK, "demo")}))
+    os.utime(folder / "results.json", (0, 0))  # older than every source: still current
+    jobs, _ = runner.stale_demo_jobs("demo")
+    assert NOTEBOOK not in [j.notebook for j in jobs] and len(jobs) == total - 1
+    assert len(runner.stale_demo_jobs("demo", force=True)[0]) == total
+
+
+def test_machine_paths_are_replaced_at_path_boundaries(tmp_path):
+    work, final = tmp_path / ".demo.running-1-x", PROJECT_ROOT / "reports" / "nb" / "demo"
+    pairs = runner.machine_paths(work, final)
+    text = (f'"OUT_DIR": "{work}", "nb": "{PROJECT_ROOT}/notebooks/a.ipynb", '
+            f'"other": "{PROJECT_ROOT}-2/x", warning at {sys.prefix}/lib/x.py')
+    cleaned = runner.scrub_machine_paths(text, pairs)
+    assert '"OUT_DIR": "reports/nb/demo"' in cleaned
+    assert '"<project>/notebooks/a.ipynb"' in cleaned
+    assert f"{PROJECT_ROOT}-2/x" in cleaned  # another folder that merely starts the same
+    assert str(sys.prefix) not in cleaned
+
+
+def test_written_files_and_folders_get_the_users_umask(tmp_path):
+    old = os.umask(0o022)
+    try:
+        folder = fileio.temp_dir(".x.", tmp_path)
+        path = fileio.atomic_write_text(folder / "a.json", "{}")
+    finally:
+        os.umask(old)
+    assert folder.stat().st_mode & 0o777 == 0o755
+    assert path.stat().st_mode & 0o777 == 0o644
+
+
+def test_stale_run_folders_of_dead_processes_are_removed(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True).stdout.strip()
+    left = tmp_path / f".demo{runner.RUNNING}{dead}-abc"
+    mine = tmp_path / f".demo{runner.RUNNING}{os.getpid()}-abc"
+    left.mkdir()
+    mine.mkdir()
+    assert runner.remove_stale_runs(tmp_path) == [left]
+    assert mine.is_dir() and not left.exists()
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"SEEDS": "abc"}, "SEEDS must be a non-empty list of non-negative integers, got 'abc'"),
+    ({"MAX_TRACKS": -3}, "MAX_TRACKS cannot be negative, got -3"),
+    ({"MAX_EPOCHS": "ten"}, "MAX_EPOCHS must be int like its default 100, got str 'ten'"),
+])
+def test_bad_parameter_values_are_refused_before_running(tmp_path, overrides, message):
+    with pytest.raises(P.ProfileError, match=message):
+        runner.run_profile(NOTEBOOK, "smoke", out_dir=tmp_path / "x", overrides=overrides)
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_bad_set_value_names_the_parameter():
+    assert runner.main([NOTEBOOK, "smoke", "--set", "SEEDS=[1,"]) == 2
+
+
+def _runner_process(tmp_path, *args):
+    env = {**os.environ, "MER_CACHE_DIR": str(tmp_path / "cache")}
+    return subprocess.Popen([sys.executable, "-m", "mer_lib.runner", NOTEBOOK, "smoke",
+                             "--out", str(tmp_path / "report"), *args],
+                            cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+
+
+def test_ctrl_c_stops_a_run_and_leaves_the_old_report_intact(tmp_path):
+    report = tmp_path / "report"
+    report.mkdir()
+    (report / "results.json").write_text('{"old": true}')
+    process = _runner_process(tmp_path)
+    deadline = time.time() + 120
+    while not list(tmp_path.glob(f".smoke{runner.RUNNING}*/notebook.ipynb")) and time.time() < deadline:
+        time.sleep(0.2)  # papermill writes the notebook as soon as the kernel runs
+    time.sleep(1.0)
+    assert process.poll() is None, process.communicate()[0]
+    sent = time.time()
+    process.send_signal(signal.SIGINT)
+    output = process.communicate(timeout=30)[0]
+    assert time.time() - sent < 10, "the runner did not stop promptly"
+    assert process.returncode == 130, output
+    assert (report / "results.json").read_text() == '{"old": true}'
+    assert not list(tmp_path.glob(f".smoke{runner.RUNNING}*")), "temporary run folder left behind"
+
+
+def test_a_failed_run_keeps_its_notebook_under_the_cache_with_a_unique_name(tmp_path, monkeypatch):
+    monkeypatch.setenv("MER_CACHE_DIR", str(tmp_path / "cache"))
+    with pytest.raises(Exception, match="no_such_dataset"):
+        runner.run_profile(NOTEBOOK, "smoke", out_dir=tmp_path / "report",
+                           overrides={"DATASET": "no_such_dataset"})
+    kept = list((tmp_path / "cache" / "failed").glob(f"{NOTEBOOK}-smoke-*.ipynb"))
+    assert len(kept) == 1
+    assert not (tmp_path / "report").exists()
+    assert not list(tmp_path.glob(f".smoke{runner.RUNNING}*"))

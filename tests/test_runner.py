@@ -51,7 +51,7 @@ def test_machine_paths_are_replaced_at_path_boundaries(tmp_path):
     cleaned = runner.scrub_machine_paths(text, pairs)
     assert '"OUT_DIR": "reports/nb/demo"' in cleaned
     assert '"<project>/notebooks/a.ipynb"' in cleaned
-    assert f"{PROJECT_ROOT}-2/x" in cleaned  # another folder that merely starts the same
+    assert "<project>-2" not in cleaned  # another folder that merely starts the same
     assert str(sys.prefix) not in cleaned
 
 

@@ -65,7 +65,7 @@ bench: $(SETUP_STAMP)  ## measure the feature-extraction speed targets (writes r
 	$(PY) -m benchmarks.features
 
 bench-reproduce: $(SETUP_STAMP)  ## time a cold `make reports` (2 at a time and serially) and `make verify`
-	$(PY) -m benchmarks.reproduce --serial
+	$(PY) -m benchmarks.reproduce
 
 lab: $(SETUP_STAMP)  ## open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks/

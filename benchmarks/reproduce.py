@@ -25,6 +25,7 @@ from pathlib import Path
 from mer_lib.fileio import atomic_write_text
 from mer_lib.paths import PROJECT_ROOT, reports_dir
 from mer_lib.repro import cpu_model
+from mer_lib.verify import cold_environment
 
 TARGET_S = 600
 
@@ -32,9 +33,7 @@ TARGET_S = 600
 def cold_reports(parallel: int) -> dict:
     """Wall time of every demo profile from an empty cache, ``parallel`` at a time."""
     scratch = Path(tempfile.mkdtemp(prefix="mer-bench-reports-"))
-    cache = scratch / "cache"
-    env = {**os.environ, "MER_CACHE_DIR": str(cache), "NUMBA_CACHE_DIR": str(cache / "numba"),
-           "MER_REPORTS_DIR": str(scratch / "reports")}
+    env = {**os.environ, **cold_environment(scratch)}
     started = time.perf_counter()
     code = subprocess.call([sys.executable, "-m", "mer_lib.runner", "--all", "demo", "--force",
                             "--jobs", str(parallel)], cwd=PROJECT_ROOT, env=env)

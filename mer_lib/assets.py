@@ -11,12 +11,13 @@ from __future__ import annotations
 import importlib.util
 import sys
 
+from mer_lib.data.synthetic_text import affective_lexicon
+from mer_lib.features import wordnet_setup
+from mer_lib.features.render import default_soundfont
+
 
 def check_bundled() -> list[str]:
     """Names of bundled assets that are missing (empty when all is well)."""
-    from mer_lib.data.synthetic_text import affective_lexicon
-    from mer_lib.features.render import default_soundfont
-
     missing = []
     if not default_soundfont().is_file():
         missing.append(f"SoundFont {default_soundfont()} (reinstall pretty_midi)")
@@ -30,8 +31,6 @@ def main() -> int:
     for item in missing:
         print(f"[assets] missing: {item}", file=sys.stderr)
     if importlib.util.find_spec("mer_lib.features.wordnet_setup") is not None:
-        from mer_lib.features import wordnet_setup
-
         wordnet_setup.main()
     print("[assets] ok" if not missing else "[assets] incomplete")
     return 1 if missing else 0

@@ -9,8 +9,14 @@ Notebook: ``00_primer`` and every paper notebook.
 
 from __future__ import annotations
 
+from typing import Callable, Sequence
+
 import numpy as np
+import pandas as pd
 from sklearn import metrics as skm
+
+#: The four Russell quadrants, in class-index order (Q1 → 0 … Q4 → 3).
+QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
 
 
 def _pair(y_true, y_pred) -> tuple[np.ndarray, np.ndarray]:
@@ -93,6 +99,96 @@ def quadrant_scores(q_true, q_pred) -> dict[str, float]:
         "valence_acc": accuracy(quadrant_valence(q_true), quadrant_valence(q_pred)),
         "arousal_acc": accuracy(quadrant_arousal(q_true), quadrant_arousal(q_pred)),
     }
+
+
+def output_quadrants(values) -> np.ndarray:
+    """Quadrant labels read from targets or model outputs.
+
+    Accepts ``(N, 2)`` (valence, arousal) probabilities or binary targets (threshold 0.5),
+    ``(N, 4)`` class scores (argmax) or ``(N,)`` class indices.
+    """
+    values = np.asarray(values)
+    if values.ndim == 1:
+        return np.array(QUADRANTS)[values.astype(int)]
+    if values.shape[1] == 2:
+        return quadrant(values[:, 0] - 0.5, values[:, 1] - 0.5)
+    if values.shape[1] == len(QUADRANTS):
+        return np.array(QUADRANTS)[values.argmax(axis=1)]
+    raise ValueError(f"cannot read quadrants from an array of shape {values.shape}")
+
+
+def output_quadrant_accuracy(y_true, y_score) -> float:
+    """4Q accuracy of model outputs against targets, both read by :func:`output_quadrants`."""
+    return float(np.mean(output_quadrants(y_true) == output_quadrants(y_score)))
+
+
+def argmax_accuracy(y_true, y_score) -> float:
+    """Accuracy of the arg-max class of ``y_score`` ``(N, classes)`` against the class index in
+    the first column of ``y_true`` ``(N, 1)`` (the layout of :class:`mer_lib.losses.MultiTaskLoss`)."""
+    return accuracy(np.asarray(y_true)[:, 0].astype(int), np.asarray(y_score).argmax(axis=1))
+
+
+def task_scores(y_true: np.ndarray, y_score: np.ndarray, n_regression: int,
+                regression_names: Sequence[str] = ("valence", "arousal"),
+                classes: bool = False) -> dict[str, float]:
+    """Test metrics of one multi-task model (layouts of :class:`mer_lib.losses.MultiTaskLoss`).
+
+    Regression: ``r2_<name>`` (scikit-learn, 1 − SS_res/SS_tot) and ``r2eq4_<name>`` (Zhao et
+    al. 2022's Eq. 4, SS_reg/SS_tot) per target, and their means ``r2_mean``/``r2eq4_mean``.
+    Classification: ``f1_macro`` and ``acc`` of the arg-max class.
+    """
+    out = {}
+    names = list(regression_names)[:n_regression]
+    for j, name in enumerate(names):
+        out[f"r2_{name}"] = r2(y_true[:, j], y_score[:, j])
+        out[f"r2eq4_{name}"] = r2_eq4(y_true[:, j], y_score[:, j])
+    if names:
+        out["r2_mean"] = float(np.mean([out[f"r2_{n}"] for n in names]))
+        out["r2eq4_mean"] = float(np.mean([out[f"r2eq4_{n}"] for n in names]))
+    if classes:
+        truth = y_true[:, n_regression].astype(int)
+        predicted = y_score[:, n_regression:].argmax(axis=1)
+        out["f1_macro"] = f1_macro(truth, predicted)
+        out["acc"] = accuracy(truth, predicted)
+    return out
+
+
+def selection_metric(n_regression: int, classes: bool) -> Callable[[np.ndarray, np.ndarray], float]:
+    """Validation score for early stopping (higher is better): the mean of the scikit-learn
+    R² of the regression targets and/or the macro-F1 of the classes, averaged."""
+    def score(y_true: np.ndarray, y_score: np.ndarray) -> float:
+        s = task_scores(y_true, y_score, n_regression, [str(j) for j in range(n_regression)], classes)
+        parts = ([s["r2_mean"]] if n_regression else []) + ([s["f1_macro"]] if classes else [])
+        return float(np.mean(parts))
+    return score
+
+
+def va_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
+    """Test metrics of V/A predictions ``(clips, 2)``.
+
+    Per dimension (``valence``, ``arousal``): ``r2_*`` (scikit-learn), ``mae_*``, ``mse_*`` and
+    ``range_ratio_*`` (range of the predictions / range of the observed values; < 1: the
+    predictions cover a narrower range). Quadrants read from the predicted and observed V/A:
+    ``q4_acc``, ``acc_q1``..``acc_q4`` (accuracy on the clips of each true quadrant; NaN when
+    the test split has none) and ``quadrant_acc_std`` (their spread: 0 = balanced).
+    """
+    y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
+    out = {}
+    for j, name in enumerate(("valence", "arousal")):
+        t, p = y_true[:, j], y_pred[:, j]
+        out[f"r2_{name}"] = r2(t, p)
+        out[f"mae_{name}"] = mae(t, p)
+        out[f"mse_{name}"] = mse(t, p)
+        out[f"range_ratio_{name}"] = float(np.ptp(p) / np.ptp(t)) if np.ptp(t) > 0 else float("nan")
+    out["r2_mean"] = (out["r2_valence"] + out["r2_arousal"]) / 2
+    q_true = quadrant(y_true[:, 0], y_true[:, 1])
+    q_pred = quadrant(y_pred[:, 0], y_pred[:, 1])
+    out["q4_acc"] = accuracy(q_true, q_pred)
+    per_quadrant = [float((q_pred[q_true == q] == q).mean()) if (q_true == q).any() else float("nan")
+                    for q in QUADRANTS]
+    out.update({f"acc_{q.lower()}": a for q, a in zip(QUADRANTS, per_quadrant)})
+    out["quadrant_acc_std"] = float(np.nanstd(per_quadrant))
+    return out
 
 
 def confusion(y_true, y_pred, labels) -> np.ndarray:
@@ -241,8 +337,6 @@ def per_tag_report(y_true, scores, tags):
     ``pr_auc`` is best read against ``prevalence``: a random scorer's average precision is
     the tag's share of positive clips.
     """
-    import pandas as pd
-
     y_true, scores = _tag_pair(y_true, scores)
     if len(tags) != y_true.shape[1]:
         raise ValueError(f"{len(tags)} tag names for {y_true.shape[1]} columns")

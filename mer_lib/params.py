@@ -3,6 +3,9 @@
 A profile changes a notebook's data and budgets, never its method. Its keys are the
 notebook's parameters (the names in the cell tagged ``parameters``); a key the notebook
 does not declare is an error, not a silently ignored typo.
+
+Every notebook uses one vocabulary of parameter names (:data:`GLOSSARY`); a name an older
+profile used for one of them (:data:`RENAMED`) is refused with its new name.
 """
 
 from __future__ import annotations
@@ -18,6 +21,38 @@ from mer_lib.paths import NOTEBOOKS_DIR, PARAMS_DIR
 
 #: Profiles that run on the embedded synthetic corpus; every other profile is a real-data one.
 SYNTHETIC_PROFILES = ("smoke", "demo")
+
+
+#: The parameter names shared by the notebooks, one name per meaning.
+GLOSSARY = {
+    "PROFILE": "the profile's name (set by the runner)",
+    "DATASET": "registered dataset name (mer_lib.data.available())",
+    "DATA_HOME": "folder holding the real datasets (default $MER_DATA_HOME)",
+    "N_CLIPS": "clips of the synthetic corpus",
+    "MIN_SECONDS": "shortest synthetic clip, seconds",
+    "MAX_SECONDS": "longest synthetic clip, seconds",
+    "CORPUS_SEED": "seed of the synthetic corpus",
+    "SEED": "the seed of a notebook that runs once",
+    "SEEDS": "seeds of the repeated runs (weights, batch order, augmentation, fresh splits)",
+    "MODELS": "the result rows to run, by name (a paper's experiment ROWS)",
+    "MAX_EPOCHS": "upper bound on training epochs (early stopping ends most runs sooner)",
+    "PATIENCE": "epochs without a better validation score before training stops",
+    "BATCH_SIZE": "clips per gradient step",
+    "LEARNING_RATE": "optimizer step size",
+    "WEIGHT_DECAY": "L2 penalty of the optimizer",
+    "DROPOUT": "dropout rate",
+    "MAX_WORDS": "words per lyric the models read (longer lyrics are truncated)",
+    "WORD_DIM": "word-vector size",
+    "DEVICE": "'auto', 'cpu', 'cuda' or 'mps'",
+    "TORCH_THREADS": "PyTorch CPU threads (1 avoids oversubscription on a shared machine; 0 leaves it)",
+    "N_JOBS": "feature-extraction worker processes (-1: one per core)",
+    "PROGRESS": "show progress bars",
+    "N_BOOTSTRAP": "bootstrap resamples of a confidence interval",
+    "OUT_DIR": "report folder (set by the runner)",
+}
+#: Old parameter name → its name in :data:`GLOSSARY`.
+RENAMED = {"EPOCHS": "MAX_EPOCHS", "THREADS": "TORCH_THREADS", "WORD_VECTOR_SIZE": "WORD_DIM",
+           "EXPERIMENTS": "MODELS"}
 
 
 class ProfileError(ValueError):
@@ -90,6 +125,9 @@ def check_parameters(values: dict, declared, source: str) -> None:
     """
     declared = list(declared)
     for name in values:
+        if name in RENAMED and name not in declared:
+            raise ProfileError(f"Parameter {name!r} in {source} was renamed {RENAMED[name]!r} "
+                               f"(one name per meaning across notebooks: mer_lib.params.GLOSSARY)")
         if name not in declared:
             raise ProfileError(
                 f"Unknown parameter {name!r} in {source}.{_suggest(name, declared)} "

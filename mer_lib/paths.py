@@ -62,3 +62,12 @@ def cache_dir() -> Path:
 def reports_dir() -> Path:
     """Folder where every run writes ``<notebook>/<profile>/``."""
     return _env_path("MER_REPORTS_DIR", PROJECT_ROOT / "reports")
+
+
+def nltk_data_dir() -> Path:
+    """The project's NLTK data folder, ``<project>/.cache/nltk_data`` (WordNet lives there).
+
+    Fixed to the project (not ``$MER_CACHE_DIR``): a run with a temporary feature cache,
+    such as the tests or the benchmark, still finds the installed WordNet.
+    """
+    return PROJECT_ROOT / ".cache" / "nltk_data"

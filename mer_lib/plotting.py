@@ -1,16 +1,20 @@
 """Plots used across the notebooks. Every function takes ``ax=None`` and returns ``(fig, ax)``.
 
-None calls ``plt.show()``: notebooks display figures inline and :meth:`Run.save_figure`
-writes them to the report.
+Statistical plots are drawn by seaborn from tidy data (one row per clip, epoch or seed):
+scatters with a hue per quadrant, heat maps, bar charts with the spread over seeds. None
+calls ``plt.show()``: notebooks display figures inline and :meth:`Run.save_figure` writes
+them to the report.
 
 Notebook: ``00_primer`` and every paper notebook.
 """
 
 from __future__ import annotations
 
-
+import librosa.display
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+import seaborn as sns
 
 QUADRANT_COLORS = {"Q1": "#e69f00", "Q2": "#d55e00", "Q3": "#0072b2", "Q4": "#009e73"}
 QUADRANT_NAMES = {"Q1": "Q1 happy/excited", "Q2": "Q2 angry/tense",
@@ -36,15 +40,16 @@ def va_plane(valence, arousal, labels=None, ax=None, limits=(-1, 1), title="Vale
         limits: Axis range; the quadrant lines are drawn at its midpoint.
     """
     fig, ax = _axes(ax, (5, 5))
-    valence, arousal = np.asarray(valence, float), np.asarray(arousal, float)
+    points = pd.DataFrame({"valence": np.asarray(valence, float), "arousal": np.asarray(arousal, float)})
     if labels is None:
-        ax.scatter(valence, arousal, s=s, alpha=alpha, color="0.3")
+        sns.scatterplot(points, x="valence", y="arousal", s=s, alpha=alpha, color="0.3", linewidth=0, ax=ax)
     else:
-        labels = np.asarray(labels)
-        for label in sorted(set(labels.tolist()), key=str):
-            mask = labels == label
-            ax.scatter(valence[mask], arousal[mask], s=s, alpha=alpha,
-                       color=QUADRANT_COLORS.get(label), label=QUADRANT_NAMES.get(label, str(label)))
+        points["label"] = [QUADRANT_NAMES.get(str(v), str(v)) for v in labels]
+        order = sorted(points["label"].unique(), key=str)
+        palette = {QUADRANT_NAMES.get(q, q): c for q, c in QUADRANT_COLORS.items()}
+        sns.scatterplot(points, x="valence", y="arousal", hue="label", hue_order=order, s=s, alpha=alpha,
+                        palette={k: palette.get(k) for k in order} if set(order) <= set(palette) else None,
+                        linewidth=0, ax=ax)
         ax.legend(fontsize=7, loc="best", framealpha=0.8)
     mid = (limits[0] + limits[1]) / 2
     ax.axhline(mid, color="k", lw=0.8)
@@ -57,7 +62,7 @@ def pred_vs_obs(y_true, y_pred, ax=None, label="", title=None):
     """Predicted against observed values with the identity line."""
     fig, ax = _axes(ax, (4, 4))
     y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
-    ax.scatter(y_true, y_pred, s=12, alpha=0.6)
+    sns.scatterplot(x=y_true, y=y_pred, s=12, alpha=0.6, linewidth=0, ax=ax)
     low, high = float(min(y_true.min(), y_pred.min())), float(max(y_true.max(), y_pred.max()))
     ax.plot([low, high], [low, high], "k--", lw=0.8)
     ax.set(xlabel=f"observed {label}".strip(), ylabel=f"predicted {label}".strip(),
@@ -76,26 +81,26 @@ def confusion_matrix(cm, labels, ax=None, normalize: bool = True, title="Confusi
     fig, ax = _axes(ax, (4.2, 3.8))
     cm = np.asarray(cm, float)
     rates = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1) if normalize else cm
-    image = ax.imshow(rates, cmap=cmap, vmin=0, vmax=1 if normalize else None)
-    for i in range(cm.shape[0]):
-        for j in range(cm.shape[1]):
-            text = f"{rates[i, j]:.2f}\n({int(cm[i, j])})" if normalize else f"{int(cm[i, j])}"
-            ax.text(j, i, text, ha="center", va="center", fontsize=7,
-                    color="white" if rates[i, j] > 0.6 * np.nanmax(rates) else "black")
-    ax.set_xticks(range(len(labels)), labels)
-    ax.set_yticks(range(len(labels)), labels)
+    text = [[f"{rates[i, j]:.2f}\n({int(cm[i, j])})" if normalize else f"{int(cm[i, j])}"
+             for j in range(cm.shape[1])] for i in range(cm.shape[0])]
+    sns.heatmap(pd.DataFrame(rates, index=list(labels), columns=list(labels)), annot=np.array(text), fmt="",
+                annot_kws={"fontsize": 7}, cmap=cmap, vmin=0, vmax=1 if normalize else None, square=True,
+                cbar_kws={"fraction": 0.046}, ax=ax)
     ax.set(xlabel="predicted", ylabel="true", title=title)
-    fig.colorbar(image, ax=ax, fraction=0.046)
+    ax.tick_params(axis="y", labelrotation=0)
     return fig, ax
 
 
 def training_curves(history, ax=None, keys=None, title="Training curves"):
     """Per-epoch curves from a history dict ``{"train_loss": [...], "val_loss": [...], ...}``."""
     fig, ax = _axes(ax, (5, 3.5))
-    for key in keys or list(history):
-        values = history[key]
-        ax.plot(np.arange(1, len(values) + 1), values, marker=".", label=key)
-    ax.set(xlabel="epoch", title=title)
+    curves = pd.DataFrame([{"epoch": epoch, "curve": key, "value": value}
+                           for key in keys or list(history)
+                           for epoch, value in enumerate(history[key], 1)])
+    drawn = len(ax.lines)  # curves already on ``ax`` (one call per seed) keep their colours
+    palette = sns.color_palette(n_colors=drawn + curves["curve"].nunique())[drawn:]
+    sns.lineplot(curves, x="epoch", y="value", hue="curve", palette=palette, marker=".", ax=ax)
+    ax.set(xlabel="epoch", ylabel="", title=title)
     ax.legend(fontsize=8)
     return fig, ax
 
@@ -108,8 +113,6 @@ def feature_map(matrix, ax=None, sr: int = 22050, hop_length: int = 512, y_axis=
         matrix: ``(bins, frames)`` array.
         y_axis: librosa axis type: ``"mel"``, ``"chroma"``, ``None`` for coefficients.
     """
-    import librosa.display
-
     fig, ax = _axes(ax, (6, 2.6))
     image = librosa.display.specshow(matrix, sr=sr, hop_length=hop_length, x_axis="time",
                                      y_axis=y_axis, ax=ax, cmap="magma")
@@ -151,18 +154,17 @@ def circumplex(words: dict[str, float], ax=None, radius: float = 0.8,
 
 def label_counts(values, ax=None, top: int | None = None, title="Label distribution", horizontal=False):
     """Bar chart of how often each label occurs (quadrants, clusters, tags)."""
-    import pandas as pd
-
     fig, ax = _axes(ax, (5, 3))
     counts = pd.Series(list(values)).value_counts()
     counts = counts.head(top) if top else counts.sort_index()
-    colors = [QUADRANT_COLORS.get(str(k), "0.4") for k in counts.index]
+    frame = pd.DataFrame({"label": [str(k) for k in counts.index], "clips": counts.to_numpy()})
+    palette = {k: QUADRANT_COLORS.get(k, "0.4") for k in frame["label"]}
+    axes = {"y": "label", "x": "clips"} if horizontal else {"x": "label", "y": "clips"}
+    sns.barplot(frame, **axes, hue="label", palette=palette, legend=False, ax=ax)
     if horizontal:
-        ax.barh([str(k) for k in counts.index][::-1], counts.to_numpy()[::-1], color=colors[::-1])
-        ax.set(xlabel="clips", title=title)
+        ax.set(xlabel="clips", ylabel="", title=title)
     else:
-        ax.bar([str(k) for k in counts.index], counts.to_numpy(), color=colors)
-        ax.set(ylabel="clips", title=title)
+        ax.set(xlabel="", ylabel="clips", title=title)
         ax.tick_params(axis="x", labelrotation=45 if len(counts) > 6 else 0)
     return fig, ax
 
@@ -177,4 +179,31 @@ def feature_matrix(matrix, ax=None, title="", xlabel="frame", ylabel="bin", cmap
     matrix = np.asarray(matrix, float)
     ax.imshow(matrix, aspect="auto", origin="lower", cmap=cmap, interpolation="nearest")
     ax.set(title=title, xlabel=xlabel, ylabel=ylabel)
+    return fig, ax
+
+
+def score_bars(scores: pd.DataFrame, metric: str, by: str = "row", hue: str | None = None, paper=None,
+               ax=None, title="", chance: float | None = None):
+    """Mean of ``metric`` per ``by`` group over seeds, with the std as error bars (seaborn).
+
+    Args:
+        scores: Tidy scores, one line per (row, seed) (and ``hue`` group).
+        metric: The column to plot.
+        by: Groups on the x axis, in first-seen order.
+        hue: Optional second grouping (e.g. test vs validation, or a dataset).
+        paper: Optional ``{group: the paper's value}``, drawn as black ticks.
+        chance: Optional chance level, drawn as a dotted line.
+    """
+    fig, ax = _axes(ax, (7, 3.4))
+    order = list(dict.fromkeys(scores[by]))
+    sns.barplot(scores, x=by, y=metric, hue=hue, order=order, errorbar="sd", capsize=0.15, ax=ax)
+    if paper:
+        known = [(i, paper[g]) for i, g in enumerate(order) if g in paper and paper[g] == paper[g]]
+        if known:
+            ax.scatter(*zip(*known), color="black", marker="_", s=300, zorder=3, label="paper")
+            ax.legend(fontsize=7, loc="upper left")
+    if chance is not None:
+        ax.axhline(chance, color="grey", linestyle=":", linewidth=1)
+    ax.set(xlabel="", ylabel=metric, title=title)
+    ax.tick_params(axis="x", labelrotation=20)
     return fig, ax

@@ -34,12 +34,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+import torch
 
 from mer_lib.fileio import atomic_write_text
 from mer_lib.paths import reports_dir
-from mer_lib.repro import run_info
+from mer_lib.repro import resolve_device, run_info, seed_everything
 
 _NAME = re.compile(r"^[a-z0-9][a-z0-9_]*$")
 _TIMING = re.compile(r"(^|_)(s|seconds)$")
@@ -157,6 +159,33 @@ def start_run(notebook: str, profile: str, dataset: str, params: dict | None = N
                params=dict(params or {}))
 
 
+#: Screen resolution of the figures shown in a notebook (files are written at :data:`FIGURE_DPI`).
+NOTEBOOK_DPI = 80
+
+
+def start_notebook(notebook: str, params: dict) -> tuple[Run, torch.device]:
+    """What every notebook does first: seed, pick the device, set the threads, open the report.
+
+    Seeds with the first of ``SEEDS`` (or ``SEED``), resolves ``DEVICE`` (default ``"auto"``),
+    sets ``TORCH_THREADS`` when it is given and non-zero, and starts the run of ``PROFILE`` on
+    ``DATASET`` in ``OUT_DIR`` (:func:`start_run`).
+
+    Args:
+        notebook: The notebook's name, e.g. ``"01_jeon2017_end_to_end_polarity"``.
+        params: The run's parameters (:func:`mer_lib.params.notebook_params`).
+
+    Returns:
+        ``(run, device)``.
+    """
+    seed_everything(params["SEEDS"][0] if params.get("SEEDS") else params.get("SEED", 0))
+    device = resolve_device(params.get("DEVICE", "auto"))
+    if params.get("TORCH_THREADS"):
+        torch.set_num_threads(int(params["TORCH_THREADS"]))
+    plt.rcParams["figure.dpi"] = NOTEBOOK_DPI
+    run = start_run(notebook, params["PROFILE"], params["DATASET"], params=params, out_dir=params.get("OUT_DIR"))
+    return run, device
+
+
 def summarize_scores(scores: pd.DataFrame) -> tuple[dict, dict]:
     """Mean and standard deviation over seeds of every (row, metric).
 
@@ -208,6 +237,53 @@ def paper_vs_ours(results: dict, digits: int = 3) -> pd.DataFrame:
         })
     table = pd.DataFrame.from_records(records, columns=["row", "metric", "paper", "ours", "std", "delta"])
     return table.set_index(["row", "metric"]).round(digits)
+
+
+def mean_std(scores: pd.DataFrame, metrics, by: str = "row", digits: int = 3) -> pd.DataFrame:
+    """``"mean ± std"`` strings per ``by`` group (first-seen order) for each metric column.
+
+    The std is the sample std (ddof=1) over seeds, 0 for a single seed (as :func:`summarize_scores`).
+    """
+    grouped = scores.groupby(by, sort=False)[list(metrics)]
+    mean, std = grouped.mean(), grouped.std(ddof=1).fillna(0.0)
+    return mean.map(lambda v: f"{v:.{digits}f}") + " ± " + std.map(lambda v: f"{v:.{digits}f}")
+
+
+def paired_differences(scores: pd.DataFrame, reference: str, metric: str, rows=None, by: str = "row",
+                       seed: str = "seed", label: str | None = None) -> pd.DataFrame:
+    """Per row: ``reference``'s ``metric`` minus the row's, paired by seed (same split and data).
+
+    Args:
+        scores: One line per (row, seed).
+        reference: The row the others are compared with.
+        metric: The metric column.
+        rows: The rows to compare (default every other row, in first-seen order).
+        label: Name of the mean column (default ``"<reference> minus row (<metric>)"``).
+
+    Returns:
+        Indexed by row: the mean difference, ``std over seeds`` (NaN for one seed) and
+        ``seeds where <reference> is better`` (``"k/n"``); empty without the reference.
+    """
+    rows = [r for r in (rows if rows is not None else scores[by].unique()) if r != reference]
+    if reference not in set(scores[by]) or not rows:
+        return pd.DataFrame()
+    reference_scores = scores[scores[by] == reference].set_index(seed)[metric]
+    out = []
+    for row in rows:
+        diff = reference_scores - scores[scores[by] == row].set_index(seed)[metric]
+        out.append({by: row, label or f"{reference} minus row ({metric})": diff.mean(),
+                    "std over seeds": diff.std(ddof=1) if len(diff) > 1 else np.nan,
+                    f"seeds where {reference} is better": f"{int((diff > 0).sum())}/{len(diff)}"})
+    return pd.DataFrame(out).set_index(by)
+
+
+def training_run(row: str, seed, trained, metric: str | None = None) -> dict:
+    """One line of a "training runs" table from a :class:`mer_lib.train.Trained`: epochs run,
+    the restored epoch, (with ``metric``) its validation metric under that name, the wall time."""
+    line = {"row": row, "seed": seed, "epochs_run": trained.epochs_run, "best_epoch": trained.best_epoch}
+    if metric:
+        line[metric] = trained.best_val_metric
+    return {**line, "seconds": round(trained.seconds, 1)}
 
 
 def _jsonable(value):

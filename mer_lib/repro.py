@@ -8,6 +8,7 @@ import random
 import subprocess
 
 import numpy as np
+import torch
 
 from mer_lib import provenance
 from mer_lib.paths import PROJECT_ROOT
@@ -59,8 +60,6 @@ def seed_everything(seed: int) -> int:
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)
-    import torch
-
     torch.manual_seed(seed)
     if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)
@@ -80,8 +79,6 @@ def resolve_device(device: str = "auto"):
     Raises:
         ValueError: For an unknown name, or a CUDA device on a machine without one.
     """
-    import torch
-
     name = str(device).strip().lower()
     if name == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
@@ -146,8 +143,6 @@ def run_info() -> dict:
         "cpu": cpu_model(),
     }
     try:
-        import torch
-
         info["gpu"] = torch.cuda.get_device_name(0) if torch.cuda.is_available() else None
     except ImportError:
         info["gpu"] = None

@@ -25,6 +25,7 @@ report by placeholders, so no committed file names a machine's folders.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -43,11 +44,16 @@ import papermill as pm
 import psutil
 import yaml
 
+from mer_lib import data, provenance
 from mer_lib import params as P
-from mer_lib import provenance
 from mer_lib.fileio import atomic_write_text, temp_dir
 from mer_lib.paths import (
-    PARAMS_DIR, PROJECT_ROOT, absolutize_environment, cache_dir, data_home, reports_dir,
+    PARAMS_DIR,
+    PROJECT_ROOT,
+    absolutize_environment,
+    cache_dir,
+    data_home,
+    reports_dir,
 )
 from mer_lib.report_index import wall_seconds, write_index
 from mer_lib.repro import pin_numerics
@@ -126,7 +132,7 @@ def run_profile(notebook: str, profile: str, out_dir: Path | None = None,
 
     # The kernel runs in notebooks/: relative folders given here must not change meaning there.
     absolutize_environment()
-    numerics = pin_numerics()
+    numerics = pin_numerics(dict(os.environ))  # for the kernel only: this process keeps its own
     if values.get("DATA_HOME"):
         values["DATA_HOME"] = str(Path(values["DATA_HOME"]).expanduser().resolve())
     final = (Path(out_dir) if out_dir else reports_dir() / notebook / profile).resolve()
@@ -136,7 +142,7 @@ def run_profile(notebook: str, profile: str, out_dir: Path | None = None,
     started = time.time()
     print(f"[mer] {notebook} / {profile} -> {final}", flush=True)
     try:
-        with _stopping_on_signals():
+        with _StopOnSignals(), _environment(numerics):
             pm.execute_notebook(
                 str(notebook_file), str(work / "notebook.ipynb"), parameters=values,
                 cwd=str(notebook_file.parent), log_output=log_output, progress_bar=False,
@@ -158,7 +164,26 @@ def run_profile(notebook: str, profile: str, out_dir: Path | None = None,
     return final
 
 
-class _stopping_on_signals:
+@contextlib.contextmanager
+def _environment(values: dict[str, str]):
+    """``os.environ`` with ``values`` for the block (a kernel started in it inherits them), then as before.
+
+    The pinned numerics must reach the kernel but not the caller: a process that has already
+    loaded its BLAS would otherwise hand different settings to the workers it starts later.
+    """
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+class _StopOnSignals:
     """Within the block, SIGINT and SIGTERM kill the kernel (and any process it started)
     and raise :class:`Interrupted`, instead of being lost inside the kernel client's loop."""
 
@@ -349,7 +374,7 @@ def run_many(jobs: list[Job], parallel: int = 2, env: dict | None = None,
     return status
 
 
-def stale_demo_jobs(profile: str = "demo", force: bool = False) -> tuple[list[Job], int]:
+def stale_jobs(profile: str = "demo", force: bool = False) -> tuple[list[Job], int]:
     """The ``profile`` reports whose stamp differs from this checkout's (all with ``force``),
     and how many there are in all."""
     names = [nb for nb in P.notebook_names() if profile in P.profile_names(nb)]
@@ -383,8 +408,6 @@ def real_profile_available(notebook: str, profile: str) -> tuple[bool, str]:
     A profile needs its ``DATASET`` when that is a real dataset; a profile that surveys real
     datasets (``REAL_DATASETS``: a list of names or ``"all"``) needs at least one of them.
     """
-    from mer_lib import data
-
     values = P.load_profile(notebook, profile)
     home = values.get("DATA_HOME") or None
     name = values.get("DATASET")
@@ -414,7 +437,7 @@ def _parse_overrides(pairs) -> dict:
 
 def run_stale(profile: str, parallel: int, force: bool) -> int:
     """``--all PROFILE``: rerun the stale reports of ``profile`` (``make reports``)."""
-    jobs, total = stale_demo_jobs(profile, force)
+    jobs, total = stale_jobs(profile, force)
     if not jobs:
         print(f"[mer] all {total} {profile} reports are up to date with this code "
               f"(inputs_digest matches); force a rerun with `make reports FORCE=1`", flush=True)

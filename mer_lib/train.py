@@ -18,11 +18,15 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Callable
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import torch
-from torch.utils.data import DataLoader, TensorDataset
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+from tqdm.auto import tqdm
 
 HISTORY_KEYS = ("train_loss", "val_loss", "val_metric")
 
@@ -64,31 +68,109 @@ def forward(model, inputs):
     return model(inputs)
 
 
-def tensor_loader(*arrays, batch_size: int = 16, shuffle: bool = False, seed: int = 0,
-                  dtype=torch.float32) -> DataLoader:
-    """A DataLoader over NumPy arrays of one length, yielding ``(inputs, targets)`` batches.
+class Versions(tuple):
+    """Versions of one input, the original first (e.g. pitch-shifted copies of the audio).
 
-    With two arrays a batch is ``(x, y)``; with more, ``((x1, x2, ...), y)`` (the last array
-    is the target). Shuffling uses its own seeded generator, so batch order is reproducible.
+    :class:`ClipDataset` reads every item from one version drawn at random; give a plain
+    array for evaluation data, which must be seen as it is.
     """
-    if len(arrays) < 2:
-        raise ValueError("tensor_loader needs at least one input array and one target array")
-    tensors = [torch.as_tensor(np.asarray(a), dtype=dtype) for a in arrays]
-    dataset = TensorDataset(*tensors)
-    generator = torch.Generator().manual_seed(int(seed))
-    collate = None
-    if len(arrays) > 2:
-        def collate(items):
-            columns = [torch.stack(c) for c in zip(*items)]
-            return tuple(columns[:-1]), columns[-1]
-    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle, generator=generator,
-                      collate_fn=collate)
+
+
+class ClipDataset(Dataset):
+    """Clips as ``(inputs, target)`` items, for fixed-size tensors and for variable-length clips.
+
+    An input is an array ``(clips, ...)``, a list of per-clip arrays of any length, or
+    :class:`Versions` of either (one drawn per item). Integer inputs (word or token ids)
+    become int64 tensors, the rest float32. With ``lengths``, an input is cut to that many
+    steps along its axis (``axes``, default the last): a random window when ``random_crop``
+    (training), else the start; a shorter clip is padded (ids with ``pad_id``, values with 0).
+
+    Args:
+        inputs: ``{name: input}`` (items give ``model(**inputs)``) or a sequence of inputs
+            (items give ``model(*inputs)``).
+        targets: One target per clip (its dtype is kept).
+        lengths: ``{name: steps}`` to cut or pad to; inputs not named keep their shape.
+        random_crop: Draw each cut's start uniformly (training data only).
+        seed: Seed of the version and crop draws.
+        axes: ``{name: axis}`` to cut along (default ``-1``).
+        report_lengths: Inputs that also give ``<name>_length``, their real (unpadded) steps.
+        pad_id: Padding value of integer inputs.
+    """
+
+    def __init__(self, inputs, targets, *, lengths: Mapping[str, int] | None = None, random_crop: bool = False,
+                 seed: int = 0, axes: Mapping[str, int] | None = None, report_lengths: Sequence[str] = (),
+                 pad_id: int = 0):
+        self.named = isinstance(inputs, Mapping)
+        items = inputs.items() if self.named else enumerate(inputs)
+        self.inputs = {name: [_as_clips(v) for v in (value if isinstance(value, Versions) else [value])]
+                       for name, value in items}
+        self.targets = torch.as_tensor(np.asarray(targets))
+        sizes = {len(v) for versions in self.inputs.values() for v in versions} | {len(self.targets)}
+        if len(sizes) != 1:
+            raise ValueError(f"inputs and targets must have one length per clip, got sizes {sorted(sizes)}")
+        unknown = sorted(set(lengths or {}) - set(self.inputs))
+        if unknown:
+            raise ValueError(f"lengths names unknown inputs {unknown}; the inputs are {list(self.inputs)}")
+        self.lengths, self.random_crop, self.axes = dict(lengths or {}), random_crop, dict(axes or {})
+        self.report_lengths, self.pad_id = tuple(report_lengths), pad_id
+        self.rng = np.random.default_rng(seed)
+
+    def __len__(self) -> int:
+        return len(self.targets)
+
+    def _cut(self, x: torch.Tensor, name) -> tuple[torch.Tensor, int]:
+        size = self.lengths[name]
+        axis = self.axes.get(name, -1) % x.dim()
+        steps = x.shape[axis]
+        start = int(self.rng.integers(steps - size + 1)) if self.random_crop and steps > size else 0
+        piece = x.narrow(axis, start, min(size, steps - start))
+        real = piece.shape[axis]
+        if real < size:
+            shape = list(piece.shape)
+            shape[axis] = size - real
+            fill = self.pad_id if not piece.is_floating_point() else 0
+            piece = torch.cat([piece, piece.new_full(shape, fill)], dim=axis)
+        return piece, real
+
+    def __getitem__(self, index: int):
+        item = {}
+        for name, versions in self.inputs.items():
+            x = versions[self.rng.integers(len(versions))][index] if len(versions) > 1 else versions[0][index]
+            real = None
+            if name in self.lengths:
+                x, real = self._cut(x, name)
+            item[name] = x
+            if name in self.report_lengths and real is not None:
+                item[f"{name}_length"] = torch.tensor(real)
+        inputs = item if self.named else tuple(item[k] for k in self.inputs)
+        return inputs, self.targets[index]
+
+
+def _as_clips(value):
+    """One input as a tensor ``(clips, ...)`` or a list of per-clip tensors (variable lengths)."""
+    if isinstance(value, torch.Tensor) or (isinstance(value, np.ndarray) and value.dtype != object):
+        return _as_tensor(value)
+    return [_as_tensor(v) for v in value]
+
+
+def _as_tensor(value) -> torch.Tensor:
+    tensor = torch.as_tensor(np.asarray(value))
+    return tensor.float() if tensor.is_floating_point() else tensor.long()
+
+
+def clip_loader(inputs, targets, *, batch_size: int, shuffle: bool = False, seed: int = 0,
+                **dataset_options) -> DataLoader:
+    """A DataLoader over a :class:`ClipDataset`, its shuffling seeded so batch order is reproducible.
+
+    ``dataset_options`` are :class:`ClipDataset`'s (``lengths``, ``random_crop``...).
+    """
+    dataset = ClipDataset(inputs, targets, seed=seed, **dataset_options)
+    return DataLoader(dataset, batch_size=batch_size, shuffle=shuffle,
+                      generator=torch.Generator().manual_seed(int(seed)))
 
 
 def train_epoch(model, loader, loss_fn, optimizer, device, progress: bool = False, desc: str = "") -> float:
     """One pass of gradient steps; returns the mean training loss (weighted by batch size)."""
-    from tqdm.auto import tqdm
-
     model.train()
     total, count = 0.0, 0
     for inputs, targets in tqdm(loader, desc=desc, leave=False, disable=not progress):
@@ -155,8 +237,6 @@ def fit(model, train_loader, val_loader, loss_fn, optimizer, max_epochs: int, pa
         per epoch run (plot it with :func:`mer_lib.plotting.training_curves`); the best epoch
         is :func:`best_epoch` of it.
     """
-    from tqdm.auto import tqdm
-
     if max_epochs < 1 or patience < 1:
         raise ValueError(f"max_epochs and patience must be >= 1, got {max_epochs}, {patience}")
     model.to(device)
@@ -191,3 +271,58 @@ def _comparable(score: float) -> float:
 def best_epoch(history: dict) -> int:
     """The 1-based epoch whose weights :func:`fit` restored (first best validation metric)."""
     return int(np.argmax([_comparable(s) for s in history["val_metric"]])) + 1
+
+
+@dataclass
+class Trained:
+    """What :func:`fit_and_test` returns: the model with its best-validation weights restored,
+    the per-epoch history, the 1-based best epoch, the wall time of fitting and testing, the
+    test targets and outputs, and the test scores (empty without a ``score`` function)."""
+
+    model: nn.Module
+    history: dict
+    best_epoch: int
+    seconds: float
+    y_true: np.ndarray
+    y_score: np.ndarray
+    scores: dict = field(default_factory=dict)
+
+    @property
+    def epochs_run(self) -> int:
+        """Epochs trained before early stopping (or the limit)."""
+        return len(self.history["val_metric"])
+
+    @property
+    def best_val_metric(self) -> float:
+        """The validation metric of the restored epoch."""
+        return self.history["val_metric"][self.best_epoch - 1]
+
+
+def fit_and_test(model, loaders: Mapping[str, DataLoader], loss_fn, optimizer, *, max_epochs: int, patience: int,
+                 val_metric: Callable[[np.ndarray, np.ndarray], float], device,
+                 score: Callable[[np.ndarray, np.ndarray], dict] | None = None,
+                 progress: bool = False) -> Trained:
+    """The one training entry point: :func:`fit` on ``train`` with early stopping on
+    ``validation``, then a single pass over ``test`` with the restored weights.
+
+    Seed and build the model, its loaders and its optimizer before calling (the order fixes
+    the random draws); everything after that is the same for every paper.
+
+    Args:
+        model: The network.
+        loaders: ``{"train": ..., "validation": ..., "test": ...}`` DataLoaders.
+        loss_fn, optimizer, max_epochs, patience, val_metric, device, progress: As :func:`fit`.
+        score: ``score(y_true, y_score) -> {metric: value}`` for the test split.
+
+    Returns:
+        :class:`Trained`.
+    """
+    missing = [s for s in ("train", "validation", "test") if s not in loaders]
+    if missing:
+        raise ValueError(f"fit_and_test needs loaders for {missing}")
+    started = time.perf_counter()
+    history = fit(model, loaders["train"], loaders["validation"], loss_fn, optimizer, max_epochs, patience,
+                  val_metric, device, progress)
+    y_true, y_score = predict(model, loaders["test"], device)
+    scores = dict(score(y_true, y_score)) if score is not None else {}
+    return Trained(model, history, best_epoch(history), time.perf_counter() - started, y_true, y_score, scores)

@@ -152,6 +152,13 @@ def compare_reports(committed: Path, rerun: Path, tolerance: float = 0.0, name: 
     return result
 
 
+def cold_environment(scratch: Path) -> dict[str, str]:
+    """Environment of a run from an empty cache: caches and reports inside ``scratch``."""
+    cache = scratch / "cache"
+    return {"MER_CACHE_DIR": str(cache), "NUMBA_CACHE_DIR": str(cache / "numba"),
+            "MER_REPORTS_DIR": str(scratch / "reports")}
+
+
 def verify_jobs(profiles: list[str], scratch: Path) -> tuple[list[Job], list[str]]:
     """The reports to rerun (committed ones of ``profiles`` whose data is present) and the
     ones skipped, with why."""
@@ -188,13 +195,11 @@ def main(argv=None) -> int:
         print(f"error: --keep {scratch} must be a new or empty folder (the cache must start cold)",
               file=sys.stderr)
         return 2
-    cache = scratch / "cache"
-    env = {"MER_CACHE_DIR": str(cache), "NUMBA_CACHE_DIR": str(cache / "numba"),
-           "MER_REPORTS_DIR": str(scratch / "reports")}
+    env = cold_environment(scratch)
     jobs, skipped = verify_jobs(profiles, scratch)
     for line in skipped:
         print(f"[verify] skip {line}")
-    print(f"[verify] {len(jobs)} reports, {args.jobs} at a time, cold cache in {cache}", flush=True)
+    print(f"[verify] {len(jobs)} reports, {args.jobs} at a time, cold cache in {env['MER_CACHE_DIR']}", flush=True)
     started = time.time()
     try:
         status = run_many(jobs, args.jobs, env=env, log_dir=scratch / "logs")

@@ -2,20 +2,49 @@
 
 Every row, MIDI file and audio file here is made up by the test code (a few rows per
 dataset); nothing comes from the real datasets. Each ``make_*`` writes the dataset's folder
-under ``home`` (a pytest ``tmp_path``) the way the real distribution lays it out.
+under ``home`` (a pytest ``tmp_path``) the way the real distribution lays it out. The
+helpers shared by the ``test_data_*`` files (``problems_about``, ``assert_absolute_paths``,
+``real_home``) are here too.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 MOODTHEME = "mood/theme---"
 
+
+# --------------------------------------------------------------------------- shared test helpers
+
+def problems_about(problems, fragment: str) -> list[str]:
+    """Files of the ``validate()`` findings whose problem mentions ``fragment``."""
+    return [f for f, p in zip(problems["file"], problems["problem"]) if fragment in p]
+
+
+def assert_absolute_paths(table) -> None:
+    for column in ("audio_path", "midi_path", "lyrics_path"):
+        if column in table.columns:
+            assert all(Path(p).is_absolute() for p in table[column].dropna())
+
+
+def real_home(folder: str) -> Path:
+    """``$MER_DATA_HOME`` when it holds ``folder``; else the test is skipped."""
+    home = os.environ.get("MER_DATA_HOME", "").strip()
+    if not home:
+        pytest.skip("MER_DATA_HOME is not set")
+    if not (Path(home) / folder).is_dir():
+        pytest.skip(f"{folder} is not under MER_DATA_HOME={home}")
+    return Path(home)
+
+
+# --------------------------------------------------------------------------- file writers
 
 def write_text(path: Path, text: str, encoding: str = "utf-8") -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)

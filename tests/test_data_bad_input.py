@@ -142,9 +142,7 @@ def test_a_last_line_without_a_line_break_but_complete_is_read(tmp_path):
 
 def copy_real(folder: str, tmp_path: Path) -> Path:
     """A copy of the real ``folder`` under ``tmp_path`` (media folders left out)."""
-    from test_data_loaders import real_home
-
-    home = real_home(folder)
+    home = fx.real_home(folder)
     shutil.copytree(home / folder, tmp_path / folder,
                     ignore=shutil.ignore_patterns("audio", "midi", "midis", "lyrics", "results",
                                                   "mediaeval2020-augment", "songs_lists"))

@@ -51,3 +51,28 @@ def test_bootstrap_ci_brackets_the_estimate():
     pred[:20] = 1 - pred[:20]
     low, high = metrics.bootstrap_ci(y, pred, seed=0)
     assert low < metrics.accuracy(y, pred) < high
+
+
+def test_va_scores_read_errors_ranges_and_quadrants_from_va_predictions():
+    y = np.array([[0.5, 0.5], [-0.5, 0.5], [-0.5, -0.5], [0.5, -0.5]])
+    perfect = metrics.va_scores(y, y)
+    assert perfect["r2_valence"] == 1 and perfect["mae_arousal"] == 0 and perfect["q4_acc"] == 1
+    assert perfect["range_ratio_valence"] == 1 and perfect["quadrant_acc_std"] == 0
+    shrunk = metrics.va_scores(y, 0.5 * y + np.array([0.0, 0.3]))     # arousal all positive: Q3/Q4 lost
+    assert shrunk["range_ratio_arousal"] == pytest.approx(0.5)
+    assert (shrunk["acc_q1"], shrunk["acc_q2"], shrunk["acc_q3"], shrunk["acc_q4"]) == (1, 1, 0, 0)
+    assert shrunk["mse_valence"] == pytest.approx(0.0625)
+
+
+def test_output_quadrants_read_probabilities_class_scores_and_indices():
+    quadrants = ["Q1", "Q2", "Q3", "Q4"]
+    va = np.array([[0.9, 0.8], [0.2, 0.7], [0.1, 0.3], [0.6, 0.4]])
+    assert list(metrics.output_quadrants(va)) == quadrants
+    assert list(metrics.output_quadrants(np.eye(4))) == list(metrics.output_quadrants(np.arange(4))) == quadrants
+    assert metrics.output_quadrant_accuracy(va, np.eye(4)[[0, 1, 3, 3]]) == 0.75
+    with pytest.raises(ValueError, match="shape"):
+        metrics.output_quadrants(np.zeros((2, 3)))
+
+
+def test_argmax_accuracy_reads_the_class_index_column():
+    assert metrics.argmax_accuracy(np.array([[0.0], [1.0], [1.0]]), np.array([[2, 1], [0, 3], [5, 1]])) == pytest.approx(2 / 3)

@@ -5,7 +5,7 @@ import pytest
 from sklearn import metrics as skm
 
 from mer_lib import metrics
-from mer_lib.models import late_fusion
+from mer_lib.models.blocks import late_fusion
 
 
 @pytest.fixture

@@ -1,11 +1,9 @@
-"""Zhao & Yoshii 2023 model, its ablations, EMOPIA's deep baselines and their helpers."""
+"""Zhao & Yoshii 2023 networks: the model, its ablations, EMOPIA's deep baselines and their blocks."""
 
-import numpy as np
-import pandas as pd
 import pytest
 import torch
 
-from mer_lib import models
+from mer_lib import losses, metrics, models
 from mer_lib.features.symbolic import PAD_ID, VOCAB_SIZE
 from mer_lib.models import blocks_sequence as B
 from mer_lib.models import zhao2023 as Z
@@ -41,11 +39,10 @@ def test_attention_weights_are_per_head_distributions_over_branches(inputs):
     net = small_zhao().eval()
     with torch.no_grad():
         probabilities, weights = net(**inputs, return_attention=True)
-        features = [f.numpy() for f in net.branch_features(**inputs)]
+        from_features = net.head(*net.branch_features(**inputs), return_attention=True)
     assert probabilities.shape == (BATCH, 2) and weights.shape == (BATCH, 4, 3, 3)
     torch.testing.assert_close(weights.sum(-1), torch.ones(BATCH, 4, 3))
-    from_helper = Z.attention_weights(net.head, features, "cpu")
-    np.testing.assert_allclose(from_helper, weights.numpy(), atol=1e-5)
+    torch.testing.assert_close(from_features[1], weights)
 
 
 def test_mixed_precision_gives_float32_close_to_float32_run(inputs):
@@ -142,6 +139,10 @@ def test_lstm_attention_and_short_chunk_resnet_output_log_probabilities(inputs):
     torch.testing.assert_close(resnet(chunks[1:2, :1]), out[1:2])
 
 
+#: (high valence, high arousal) of Q1, Q2, Q3.
+VA_Q1_Q2_Q3 = torch.tensor([[1.0, 1.0], [0.0, 1.0], [0.0, 0.0]])
+
+
 def _overfit(model, batch_inputs, targets, loss, steps=60, lr=3e-3):
     torch.manual_seed(0)
     optimizer = torch.optim.Adam(model.parameters(), lr=lr)
@@ -152,7 +153,7 @@ def _overfit(model, batch_inputs, targets, loss, steps=60, lr=3e-3):
         optimizer.step()
     model.eval()
     with torch.no_grad():
-        return Z.quadrant_accuracy(targets.numpy(), model(**batch_inputs).numpy())
+        return metrics.output_quadrant_accuracy(targets.numpy(), model(**batch_inputs).numpy())
 
 
 @pytest.mark.parametrize("name,options,keys,targets", [
@@ -163,65 +164,25 @@ def _overfit(model, batch_inputs, targets, loss, steps=60, lr=3e-3):
 ])
 def test_one_batch_overfit(inputs, name, options, keys, targets):
     torch.manual_seed(0)
-    quadrants = ["Q1", "Q2", "Q3"]
-    y = torch.as_tensor(Z.va_targets(quadrants) if targets == "va" else Z.quadrant_targets(quadrants))
-    accuracy = _overfit(models.build(name, **options), {k: inputs[k] for k in keys}, y, Z.loss_for(targets))
+    y = VA_Q1_Q2_Q3 if targets == "va" else torch.tensor([0, 1, 2])
+    accuracy = _overfit(models.build(name, **options), {k: inputs[k] for k in keys}, y,
+                        losses.PROBABILITY_LOSSES[targets])
     assert accuracy == 1.0
 
 
 def test_short_chunk_resnet_overfits_one_batch():
     torch.manual_seed(0)
     chunks = torch.randn(4, 1, 32, 40)
-    y = torch.as_tensor(Z.quadrant_targets(["Q1", "Q2", "Q3", "Q4"]))
+    y = torch.tensor([0, 1, 2, 3])
     model = models.build("short_chunk_resnet", n_mels=32, base_channels=4, dropout=0.0)
-    assert _overfit(model, {"mel_chunks": chunks}, y, Z.loss_for("quadrant"), steps=80) == 1.0
+    assert _overfit(model, {"mel_chunks": chunks}, y, losses.PROBABILITY_LOSSES["quadrant"], steps=80) == 1.0
 
 
-def test_quadrant_reading():
-    quadrants = ["Q1", "Q2", "Q3", "Q4"]
-    assert list(Z.to_quadrants(Z.va_targets(quadrants))) == quadrants
-    assert list(Z.to_quadrants(Z.quadrant_targets(quadrants))) == quadrants
-    assert list(Z.to_quadrants(np.eye(4))) == quadrants
-    scores = np.array([[0.9, 0.9], [0.9, 0.9], [0.1, 0.2], [0.6, 0.4]])  # Q1, Q1, Q3, Q4
-    assert Z.quadrant_accuracy(Z.va_targets(quadrants), scores) == 0.75
-    with pytest.raises(ValueError, match="shape"):
-        Z.to_quadrants(np.zeros((2, 3)))
-
-
-def test_clip_crops_cut_pad_and_report_lengths():
-    tokens = [np.arange(10, dtype=np.int16), np.arange(3, dtype=np.int16)]
-    chroma = [np.ones((12, 7), np.float32), np.ones((12, 2), np.float32)]
-    crops = Z.ClipCrops({"tokens": tokens, "chroma": chroma}, [0, 1], {"tokens": 4, "chroma": 5},
-                        random_crop=True, seed=1, report_lengths=("chroma",))
-    item, target = crops[0]
-    assert item["tokens"].dtype == torch.int64 and item["tokens"].shape == (4,)
-    assert np.all(np.diff(item["tokens"].numpy()) == 1)  # one contiguous crop
-    assert item["chroma"].shape == (12, 5) and item["chroma_length"].item() == 5
-    short, _ = crops[1]
-    assert short["tokens"].tolist() == [0, 1, 2, PAD_ID]
-    assert short["chroma_length"].item() == 2 and short["chroma"][:, 2:].abs().sum() == 0
-    first = Z.ClipCrops({"tokens": tokens}, [0, 1], {"tokens": 4}, random_crop=False)[0][0]
-    assert first["tokens"].tolist() == [0, 1, 2, 3]
-
-
-def test_clip_loaders_and_two_stage_assembly(inputs):
-    table = pd.DataFrame({"track_id": [f"c{i}" for i in range(6)],
-                          "split": ["train"] * 2 + ["validation"] * 2 + ["test"] * 2,
-                          "quadrant": ["Q1", "Q2", "Q3", "Q4", "Q1", "Q3"]})
-    rng = np.random.default_rng(0)
-    data = {"tokens": {t: rng.integers(0, VOCAB_SIZE, 30).astype(np.int16) for t in table.track_id},
-            "chroma": {t: rng.random((12, 50), dtype=np.float32) for t in table.track_id},
-            "mfcc": {t: rng.standard_normal((25, 50)).astype(np.float32) for t in table.track_id}}
-    lengths = {"tokens": 16, "chroma": 24, "mfcc": 24}
-    loaders = Z.clip_loaders(table, data, train_lengths=lengths, batch_size=4, report_lengths=("chroma", "mfcc"),
-                             eval_lengths={"tokens": 32, "chroma": 48, "mfcc": 48})
-    batch, y = next(iter(loaders["train"]))
-    assert batch["tokens"].shape == (2, 16) and batch["chroma"].shape == (2, 12, 24) and y.shape == (2, 2)
-    assert next(iter(loaders["test"]))[0]["mfcc"].shape == (2, 25, 48)
+def test_assembled_model_equals_the_head_on_its_branches_vectors(inputs):
     branch_models = {b: small_zhao(branches=(b,), fusion="concat").eval() for b in Z.BRANCHES}
-    features, targets = Z.branch_features(branch_models, loaders["test"], "cpu")
-    assert [f.shape for f in features] == [(2, 512), (2, 32), (2, 128)] and targets.shape == (2, 2)
-    head = models.build("zhao2023_fusion_head", in_dims=[f.shape[1] for f in features]).eval()
-    full = Z.Zhao2023Net.assemble(branch_models, head, token_window=16, frame_window=24).eval()
-    test_batch, _ = next(iter(loaders["test"]))
-    torch.testing.assert_close(full(**test_batch), head(*[torch.as_tensor(f) for f in features]))
+    with torch.no_grad():
+        features = [m.branch_features(**inputs)[0] for m in branch_models.values()]
+        head = models.build("zhao2023_fusion_head", in_dims=[f.shape[1] for f in features]).eval()
+        full = Z.Zhao2023Net.assemble(branch_models, head, token_window=16, frame_window=24).eval()
+        torch.testing.assert_close(full(**inputs), head(*features))
+    assert [f.shape[1] for f in features] == [512, 32, 128] and full.branches == Z.BRANCHES

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mer_lib import report_index
+from mer_lib import report_index, reporting
 from mer_lib.reporting import paper_vs_ours, start_run, summarize_scores
 
 SCHEMA_KEYS = {"notebook", "profile", "dataset", "seeds", "metrics", "metrics_std", "paper",
@@ -80,3 +80,25 @@ def test_index_labels_paper_numbers_from_other_data(tmp_path):
             report_index.write_index(tmp_path).read_text().splitlines() if line.startswith("| [03")}
     assert rows["demo"].endswith("(different data: orientation only) |")
     assert rows["emopia"].endswith("(**same data**) |")
+
+
+def per_seed_scores():
+    return pd.DataFrame({"row": ["a", "a", "b", "b", "c", "c"], "seed": [0, 1] * 3,
+                         "acc": [0.8, 0.6, 0.5, 0.7, 0.9, 0.9]})
+
+
+def test_mean_std_formats_each_row_in_first_seen_order():
+    table = reporting.mean_std(per_seed_scores(), ["acc"])
+    assert list(table.index) == ["a", "b", "c"]
+    assert table.loc["a", "acc"] == "0.700 ± 0.141" and table.loc["c", "acc"] == "0.900 ± 0.000"
+    single = reporting.mean_std(per_seed_scores().query("seed == 0"), ["acc"], digits=2)
+    assert single.loc["b", "acc"] == "0.50 ± 0.00"
+
+
+def test_paired_differences_pair_rows_by_seed():
+    table = reporting.paired_differences(per_seed_scores(), "a", "acc")
+    assert list(table.index) == ["b", "c"]
+    assert table.loc["b", "a minus row (acc)"] == pytest.approx(0.1)
+    assert table.loc["b", "seeds where a is better"] == "1/2"
+    assert table.loc["c", "std over seeds"] == pytest.approx(np.std([-0.1, -0.3], ddof=1))
+    assert reporting.paired_differences(per_seed_scores(), "z", "acc").empty

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from mer_lib import fileio, runner
+from mer_lib import fileio, repro, runner
 from mer_lib import params as P
 from mer_lib.paths import PROJECT_ROOT
 
@@ -32,15 +32,15 @@ def test_a_report_is_current_only_with_the_same_stamp(tmp_path):
 
 def test_stale_reports_are_found_by_content_not_by_file_times(tmp_path, monkeypatch):
     monkeypatch.setenv("MER_REPORTS_DIR", str(tmp_path))
-    jobs, total = runner.stale_demo_jobs("demo")
+    jobs, total = runner.stale_jobs("demo")
     assert total == len(P.notebook_names()) and len(jobs) == total  # nothing there yet
     folder = tmp_path / NOTEBOOK / "demo"
     folder.mkdir(parents=True)
     (folder / "results.json").write_text(json.dumps({"inputs_digest": runner.report_stamp(NOTEBOOK, "demo")}))
     os.utime(folder / "results.json", (0, 0))  # older than every source: still current
-    jobs, _ = runner.stale_demo_jobs("demo")
+    jobs, _ = runner.stale_jobs("demo")
     assert NOTEBOOK not in [j.notebook for j in jobs] and len(jobs) == total - 1
-    assert len(runner.stale_demo_jobs("demo", force=True)[0]) == total
+    assert len(runner.stale_jobs("demo", force=True)[0]) == total
 
 
 def test_machine_paths_are_replaced_at_path_boundaries(tmp_path):
@@ -128,3 +128,16 @@ def test_a_failed_run_keeps_its_notebook_under_the_cache_with_a_unique_name(tmp_
     assert len(kept) == 1
     assert not (tmp_path / "report").exists()
     assert not list(tmp_path.glob(f".smoke{runner.RUNNING}*"))
+
+
+def test_a_run_pins_the_numerics_of_its_kernel_only(tmp_path, monkeypatch):
+    monkeypatch.setenv("MER_CACHE_DIR", str(tmp_path / "cache"))
+    for name in repro.PINNED_NUMERICS:
+        monkeypatch.delenv(name, raising=False)
+    seen = {}
+    monkeypatch.setattr(runner.pm, "execute_notebook",
+                        lambda *a, **k: seen.update({n: os.environ.get(n) for n in repro.PINNED_NUMERICS}))
+    with pytest.raises(RuntimeError, match="no results.json"):
+        runner.run_profile(NOTEBOOK, "smoke", out_dir=tmp_path / "report")
+    assert seen == repro.PINNED_NUMERICS
+    assert not set(repro.PINNED_NUMERICS) & set(os.environ), "the caller's environment was changed"

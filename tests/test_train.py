@@ -45,9 +45,9 @@ def test_early_stopping_triggers_and_restores_best_weights():
                 snapshots.append(model.weight.detach().clone())
             return super().forward(outputs, targets)
 
-    loader = train.tensor_loader(x, y, batch_size=8, shuffle=True)
+    loader = train.clip_loader((x,), y, batch_size=8, shuffle=True)
     metric = ScriptedMetric([0.5, 0.9, 0.7, 0.6, 0.8, 0.95])
-    history = train.fit(model, loader, train.tensor_loader(x, y, batch_size=32), Recorder(),
+    history = train.fit(model, loader, train.clip_loader((x,), y, batch_size=32), Recorder(),
                         torch.optim.SGD(model.parameters(), lr=0.5), max_epochs=6, patience=3,
                         val_metric=metric, device=CPU, progress=False)
     # best at epoch 2, then 3 epochs without improvement: stop after epoch 5
@@ -63,7 +63,7 @@ def test_early_stopping_triggers_and_restores_best_weights():
 def test_nan_metric_never_counts_as_improvement():
     x, y = tiny_problem()
     model = nn.Linear(4, 1)
-    loader = train.tensor_loader(x, y, batch_size=8)
+    loader = train.clip_loader((x,), y, batch_size=8)
     history = train.fit(model, loader, loader, nn.BCEWithLogitsLoss(), torch.optim.SGD(model.parameters(), lr=0.1),
                         max_epochs=4, patience=2, val_metric=ScriptedMetric([0.6, float("nan"), float("nan"), 0.9]),
                         device=CPU, progress=False)
@@ -77,7 +77,7 @@ def test_overfits_a_tiny_batch_multilabel():
     y = (rng.random((8, 3)) < 0.5).astype(np.float32)
     y[0], y[1] = 1, 0
     model = nn.Sequential(nn.Linear(6, 32), nn.ReLU(), nn.Linear(32, 3), nn.Sigmoid())
-    loader = train.tensor_loader(x, y, batch_size=8)
+    loader = train.clip_loader((x,), y, batch_size=8)
     history = train.fit(model, loader, loader, nn.BCELoss(), torch.optim.Adam(model.parameters(), lr=0.05),
                         max_epochs=150, patience=150, val_metric=metrics.roc_auc_macro, device=CPU,
                         progress=False)
@@ -98,8 +98,8 @@ def test_inputs_as_tuple_and_dict():
 
     rng = np.random.default_rng(0)
     audio, text = rng.normal(size=(10, 2)), rng.normal(size=(10, 3))
-    target = rng.normal(size=(10, 1))
-    loader = train.tensor_loader(audio, text, target, batch_size=4)
+    target = rng.normal(size=(10, 1)).astype(np.float32)
+    loader = train.clip_loader((audio, text), target, batch_size=4)
     (a, t), y = next(iter(loader))
     assert a.shape == (4, 2) and t.shape == (4, 3) and y.shape == (4, 1)
     model = TwoInputs()
@@ -111,7 +111,7 @@ def test_inputs_as_tuple_and_dict():
 
 def test_bad_budgets_raise():
     x, y = tiny_problem()
-    loader = train.tensor_loader(x, y)
+    loader = train.clip_loader((x,), y, batch_size=16)
     model = nn.Linear(4, 1)
     with pytest.raises(ValueError, match="max_epochs and patience"):
         train.fit(model, loader, loader, nn.MSELoss(), torch.optim.SGD(model.parameters(), lr=0.1),
@@ -125,3 +125,65 @@ def test_torch_threads_restores_the_setting():
     assert torch.get_num_threads() == before
     with train.torch_threads(0):
         assert torch.get_num_threads() == before
+
+
+def test_fit_and_test_scores_the_restored_model_on_test_only():
+    torch.manual_seed(0)
+    x, y = tiny_problem(48)
+    loaders = {split: train.clip_loader((x[part],), y[part], batch_size=8, shuffle=split == "train")
+               for split, part in (("train", slice(0, 32)), ("validation", slice(32, 40)), ("test", slice(40, 48)))}
+    model = nn.Linear(4, 1)
+    seen = []
+    result = train.fit_and_test(model, loaders, nn.BCEWithLogitsLoss(), torch.optim.SGD(model.parameters(), lr=0.5),
+                                max_epochs=4, patience=2, val_metric=ScriptedMetric([0.1, 0.8, 0.2, 0.3]),
+                                device=CPU, score=lambda t, s: seen.append(len(t)) or {"n": len(t)})
+    assert result.best_epoch == 2 and result.epochs_run == 4 and result.best_val_metric == 0.8
+    assert seen == [8] and result.scores == {"n": 8}
+    np.testing.assert_array_equal(result.y_true, y[40:])
+    assert result.y_score.shape == (8, 1) and result.seconds > 0
+    with pytest.raises(ValueError, match="test"):
+        train.fit_and_test(model, {k: loaders[k] for k in ("train", "validation")}, nn.MSELoss(), None,
+                           max_epochs=1, patience=1, val_metric=metrics.accuracy, device=CPU)
+
+
+def test_clip_dataset_crops_training_clips_and_pads_short_ones():
+    clips = [np.arange(10, dtype=np.int32), np.arange(3, dtype=np.int32) + 1]
+    targets = np.array([0, 1])
+    crops = train.ClipDataset({"tokens": clips}, targets, lengths={"tokens": 4}, random_crop=True, seed=0,
+                              report_lengths=("tokens",), pad_id=99)
+    (first, _), (second, label) = crops[0], crops[1]
+    assert first["tokens"].dtype == torch.int64 and first["tokens"].shape == (4,)
+    start = int(first["tokens"][0])
+    np.testing.assert_array_equal(first["tokens"].numpy(), np.arange(start, start + 4))
+    np.testing.assert_array_equal(second["tokens"].numpy(), [1, 2, 3, 99])
+    assert int(second["tokens_length"]) == 3 and int(first["tokens_length"]) == 4
+    assert label.dtype == torch.int64 and int(label) == 1
+    evaluation = train.ClipDataset({"tokens": clips}, targets, lengths={"tokens": 4})
+    np.testing.assert_array_equal(evaluation[0][0]["tokens"].numpy(), [0, 1, 2, 3])
+
+
+def test_clip_dataset_draws_one_version_per_item_and_crops_along_the_chosen_axis():
+    original = np.zeros((6, 2, 8), dtype=np.float64)
+    shifted = np.ones((6, 2, 8), dtype=np.float64)
+    data = train.ClipDataset({"audio": train.Versions((original, shifted))}, np.zeros((6, 1), np.float32),
+                             lengths={"audio": 5}, random_crop=True, seed=1)
+    drawn = {float(data[i % 6][0]["audio"].mean()) for i in range(40)}
+    assert drawn == {0.0, 1.0}
+    assert data[0][0]["audio"].shape == (2, 5) and data[0][0]["audio"].dtype == torch.float32
+    rows = train.ClipDataset({"chunks": [np.zeros((3, 4)), np.zeros((1, 4))]}, np.zeros(2), lengths={"chunks": 2},
+                             axes={"chunks": 0})
+    assert rows[0][0]["chunks"].shape == (2, 4) and rows[1][0]["chunks"].shape == (2, 4)
+
+
+def test_clip_dataset_rejects_mismatched_lengths_and_unknown_crop_names():
+    with pytest.raises(ValueError, match="one length per clip"):
+        train.ClipDataset({"a": np.zeros((3, 2))}, np.zeros(4))
+    with pytest.raises(ValueError, match="unknown inputs"):
+        train.ClipDataset({"a": np.zeros((3, 2))}, np.zeros(3), lengths={"b": 2})
+
+
+def test_clip_loader_batch_order_is_reproducible_from_its_seed():
+    x, y = tiny_problem(20)
+    order = [[tuple(b[0][0][:, 0].tolist()) for b in train.clip_loader((x,), y, batch_size=5, shuffle=True, seed=s)]
+             for s in (3, 3, 4)]
+    assert order[0] == order[1] and order[0] != order[2]

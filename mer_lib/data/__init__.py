@@ -21,7 +21,7 @@ from typing import Callable
 
 import pandas as pd
 
-from mer_lib.data.base import MERDataset, DatasetError, QUADRANTS, SPLITS  # noqa: F401
+from mer_lib.data.base import MERDataset, DatasetError, SPLITS  # noqa: F401
 from mer_lib.paths import data_home as resolve_data_home
 
 

@@ -13,6 +13,8 @@ from typing import Callable
 
 import pandas as pd
 
+from mer_lib.data.checks import check_files
+
 #: Modality name → table columns that provide it (any one of them suffices).
 MODALITY_COLUMNS = {
     "audio": ("audio_path",),
@@ -31,7 +33,6 @@ TARGET_COLUMNS = {
     "cluster": "cluster",
 }
 SPLITS = ("train", "validation", "test")
-QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
 
 
 class DatasetError(ValueError):
@@ -148,8 +149,6 @@ class MERDataset:
         Returns:
             DataFrame with columns ``track_id``, ``file``, ``problem``; empty when all is well.
         """
-        from mer_lib.data.checks import check_files
-
         problems = check_files(self.table, deep=deep)
         extra = self.extra_checks(self, deep) if self.extra_checks is not None else None
         if extra is None or extra.empty:

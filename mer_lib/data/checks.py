@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pretty_midi
+import soundfile as sf
 
 PATH_COLUMNS = ("audio_path", "midi_path", "lyrics_path")
 PROBLEM_COLUMNS = ["track_id", "file", "problem"]
@@ -73,8 +75,6 @@ def _rms(block: np.ndarray) -> float:
 
 def _decodable_frames(path: str | Path, block: int) -> tuple[int, str | None]:
     """Frames that decode from the start, and the error that stopped decoding (None: the end)."""
-    import soundfile as sf
-
     frames = 0
     try:
         with sf.SoundFile(path) as handle:
@@ -103,8 +103,6 @@ def audio_problem(path: str | Path) -> str | None:
     Raises:
         Exception: Whatever soundfile raises for a file it cannot open (the caller reports it).
     """
-    import soundfile as sf
-
     if os.path.getsize(path) == 0:
         return "empty file (0 bytes)"
     info = sf.info(str(path))
@@ -139,8 +137,6 @@ def audio_problem(path: str | Path) -> str | None:
 
 def _tail_check(path: str | Path, declared: int, block: int) -> int:
     """``declared`` when the last block of the declared length decodes, else the frames that do."""
-    import soundfile as sf
-
     tail = min(block, declared)
     try:
         with sf.SoundFile(str(path)) as handle:
@@ -159,8 +155,6 @@ def _open_problem(column: str, path: str) -> str | None:
         if column == "audio_path":
             return audio_problem(path)
         if column == "midi_path":
-            import pretty_midi
-
             pm = pretty_midi.PrettyMIDI(path)
             if not any(inst.notes for inst in pm.instruments):
                 return "MIDI has no notes"
@@ -186,8 +180,6 @@ def short_audio(table: pd.DataFrame, expected_seconds, what: str = "expected",
         share: Fraction of the expected length under which a file is reported.
         column: The audio column.
     """
-    import soundfile as sf
-
     if column not in table.columns:
         return pd.DataFrame([], columns=PROBLEM_COLUMNS)
     expected = (expected_seconds if isinstance(expected_seconds, pd.Series)
@@ -221,16 +213,4 @@ def check_files(table: pd.DataFrame, deep: bool = False) -> pd.DataFrame:
                 issue = _open_problem(column, path)
                 if issue:
                     problems.append((track_id, path, issue))
-    return pd.DataFrame(problems, columns=["track_id", "file", "problem"])
-
-
-def check_checksums(files: dict[str, str], root: Path, algorithm: str = "md5") -> pd.DataFrame:
-    """Compare files under ``root`` with published checksums ``{relative path: digest}``."""
-    problems = []
-    for relative, expected in files.items():
-        path = Path(root) / relative
-        if not path.is_file():
-            problems.append((None, str(path), "missing file"))
-        elif file_digest(path, algorithm) != expected:
-            problems.append((None, str(path), f"{algorithm} mismatch"))
     return pd.DataFrame(problems, columns=["track_id", "file", "problem"])

@@ -9,6 +9,7 @@ Notebook: ``00_primer``
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tarfile
@@ -21,6 +22,7 @@ from typing import Mapping
 
 from mer_lib.data.base import DatasetError
 from mer_lib.data.checks import file_digest
+from mer_lib.paths import data_home as resolve
 
 CHUNK = 1 << 20
 TIMEOUT_S = 60
@@ -28,8 +30,6 @@ TIMEOUT_S = 60
 
 def dataset_root(data_home, folder: str) -> Path:
     """``<data_home>/<folder>``, ``data_home`` resolved as :func:`mer_lib.data.load` does."""
-    from mer_lib.paths import data_home as resolve
-
     return resolve(data_home) / folder
 
 
@@ -146,8 +146,6 @@ def zenodo_file(record_url: str, filename: str) -> tuple[str, str]:
     Accepts both shapes Zenodo serves: ``files: [{key, checksum, links}]`` (the REST API) and
     ``files: {entries: {name: {checksum, links}}}`` (the record export).
     """
-    import json
-
     try:
         files = json.loads(read_url(record_url))["files"]
     except (ValueError, KeyError, TypeError) as err:

@@ -35,7 +35,8 @@ from pathlib import Path
 import pandas as pd
 
 from mer_lib.data import register
-from mer_lib.data.base import QUADRANTS, DatasetError, MERDataset
+from mer_lib.data.base import DatasetError, MERDataset
+from mer_lib.metrics import QUADRANTS
 from mer_lib.data.download import dataset_root, extract, fetch, fetch_all, zenodo_file
 from mer_lib.data.tables import (AUDIO_EXTENSIONS, MIDI_EXTENSIONS, OfficialFile, attach_files,
                                  binary_valence_arousal, check_taxonomy, first_existing, read_csv,

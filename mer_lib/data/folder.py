@@ -40,7 +40,8 @@ import numpy as np
 import pandas as pd
 
 from mer_lib.data import USER_FOLDER, register
-from mer_lib.data.base import QUADRANTS, DatasetError, MERDataset
+from mer_lib.data.base import DatasetError, MERDataset
+from mer_lib.metrics import QUADRANTS
 from mer_lib.data.tables import (AUDIO_EXTENSIONS, CLUSTERS, PATH_COLUMNS, POLARITIES, SPLIT_ALIASES,
                                  TABLE_COLUMNS, attach_files, check_taxonomy, numeric_column,
                                  read_csv, stratified_split, user_folder)

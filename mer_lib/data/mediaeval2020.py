@@ -27,12 +27,12 @@ from urllib.parse import quote
 import numpy as np
 import pandas as pd
 
-from mer_lib.data import register
+from mer_lib.data import mtg_jamendo, register
 from mer_lib.data.base import DatasetError, MERDataset
 from mer_lib.data.download import dataset_root, fetch_all
-from mer_lib.data.tables import problems
 from mer_lib.data.mtg_jamendo import BIBTEX as MTG_BIBTEX
 from mer_lib.data.mtg_jamendo import FOLDER, read_tsv, split_files, split_tags
+from mer_lib.data.tables import problems
 
 RESULTS = "results/mediaeval"
 SUBMISSIONS = "mediaeval2020-augment"
@@ -217,8 +217,6 @@ def download(data_home=None) -> Path:
     Returns:
         The folder (``<data_home>/mtg-jamendo``).
     """
-    from mer_lib.data import mtg_jamendo
-
     home = _home(data_home)
     mtg_jamendo.download(home.parent)
     fetch_all(MTG_URL, RESULTS_SHA256, home)

@@ -148,11 +148,6 @@ def load(data_home, seed: int = 0) -> MERDataset:
                       notes=NOTES.format(split=split), extra_checks=_extra_checks)
 
 
-def read_lyrics(path: str | Path) -> str:
-    """Text of one lyrics file (UTF-8, undecodable bytes replaced). Never print it in a report."""
-    return Path(path).read_text(encoding="utf-8", errors="replace")
-
-
 def download(data_home=None) -> None:
     """The dataset's audio and lyrics are copyrighted: raises DatasetError with the steps."""
     manual_download("mirex_mm", (

@@ -48,13 +48,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from joblib import Parallel, delayed
+from tqdm.auto import tqdm
 
+from mer_lib import provenance
 from mer_lib.data import register
-from mer_lib.data.base import DatasetError, MERDataset, QUADRANTS
 from mer_lib.data import synthetic_music as music
 from mer_lib.data import synthetic_text as text
-from mer_lib.metrics import quadrant
-from mer_lib import provenance
+from mer_lib.data.base import DatasetError, MERDataset
+from mer_lib.features.render import default_soundfont, render_midi, write_audio
+from mer_lib.metrics import QUADRANTS, quadrant
 from mer_lib.paths import cache_dir
 
 #: The modules that generate the corpus: their sources (and what they import) key its cache.
@@ -113,8 +116,6 @@ def _splits(design_quadrants: np.ndarray, rng: np.random.Generator) -> np.ndarra
 
 def _make_clip(track_id: str, v: float, a: float, seed: int, duration: float, folder: Path) -> dict:
     """Compose, write and render one clip; returns its generated columns."""
-    from mer_lib.features.render import render_midi, write_audio
-
     rng = np.random.default_rng(seed)
     pm, parameters = music.compose(v, a, duration, rng)
     midi_path = folder / "midi" / f"{track_id}.mid"
@@ -136,9 +137,6 @@ def _make_clip(track_id: str, v: float, a: float, seed: int, duration: float, fo
 def generate(folder: Path, n_clips: int, seed: int, min_seconds: float, max_seconds: float,
              n_jobs: int = -1, progress: bool = True) -> pd.DataFrame:
     """Generate the corpus into ``folder`` (``midi/``, ``audio/``, ``table.json``)."""
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
-
     rng = np.random.default_rng(seed)
     table = _labels(n_clips, rng)
     table.insert(0, "track_id", [f"syn_{i:04d}" for i in range(n_clips)])
@@ -187,8 +185,6 @@ def damaged_files(folder: Path) -> list[str]:
 
 def generator_digest() -> str:
     """Digest of the generating code, the SoundFont and the packages it uses."""
-    from mer_lib.features.render import default_soundfont
-
     return provenance.digest_of(GENERATOR_MODULES, files=[default_soundfont()])
 
 

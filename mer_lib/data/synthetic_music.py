@@ -24,6 +24,7 @@ Notebook: ``00_primer`` (datasheet section).
 from __future__ import annotations
 
 import numpy as np
+import pretty_midi
 
 MAJOR = (0, 2, 4, 5, 7, 9, 11)
 MINOR = (0, 2, 3, 5, 7, 8, 10)
@@ -73,8 +74,6 @@ def compose(valence: float, arousal: float, duration: float, rng: np.random.Gene
     Returns:
         ``(pretty_midi.PrettyMIDI, parameters dict)``.
     """
-    import pretty_midi
-
     p = performance_parameters(valence, arousal, rng)
     scale = MAJOR if p["mode"] == "major" else MINOR
     progressions = MAJOR_PROGRESSIONS if p["mode"] == "major" else MINOR_PROGRESSIONS

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import vaderSentiment
 
 from mer_lib.metrics import quadrant
 
@@ -81,8 +82,6 @@ NEUTRAL_COMMENTS = (
 @functools.lru_cache(maxsize=1)
 def affective_lexicon() -> dict[str, float]:
     """Clean VADER words → mean valence rating (−4 … +4)."""
-    import vaderSentiment
-
     path = Path(vaderSentiment.__file__).with_name("vader_lexicon.txt")
     words = {}
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():

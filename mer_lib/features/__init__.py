@@ -12,8 +12,7 @@ One registry of named, parameterized extractors; the papers' settings are named 
 Modules: :mod:`.audio` (log-mel, MFCC + CMVN, chroma, statistics), :mod:`.excerpts`,
 :mod:`.augment`, :mod:`.render` (MIDI → audio), :mod:`.symbolic` (MIDI-like tokens, note
 statistics), :mod:`.text` (tokens, open-class filter, stemming, vocabularies), :mod:`.bert`,
-:mod:`.word2vec`, :mod:`.wordnet` (synonym augmentation), :mod:`.balance` (quadrant
-balancing), :mod:`.cache`, :mod:`.presets`.
+:mod:`.word2vec`, :mod:`.wordnet` (synonym augmentation), :mod:`.cache`, :mod:`.presets`.
 
 Notebook: ``00_primer``.
 """

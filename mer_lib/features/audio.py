@@ -16,9 +16,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import NamedTuple
 
+import librosa
 import numpy as np
+import scipy.fft
+import soundfile as sf
 
+from mer_lib.features import augment, excerpts
+from mer_lib.features.excerpts import chunks
 from mer_lib.features.registry import FrontEnd, register
+from mer_lib.features.render import rendered_audio
 
 DEFAULT_SR = 22050
 #: The log-mel floor (``power_to_db`` with ``amin=1e-10``): the value of silence.
@@ -32,8 +38,6 @@ def load_audio(path, sr: int = DEFAULT_SR, offset: float = 0.0, duration: float 
         FileNotFoundError: The file does not exist.
         ValueError: The file cannot be decoded or holds no samples.
     """
-    import librosa
-
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"audio file not found: {path}")
@@ -55,8 +59,6 @@ def log_mel(y: np.ndarray, sr: int = DEFAULT_SR, n_mels: int = 128, n_fft: int =
     (see :func:`power_spectrogram`), to skip the STFT; the same holds for :func:`mfcc` and
     :func:`chroma`.
     """
-    import librosa
-
     mel = librosa.feature.melspectrogram(y=y if power is None else None, S=power, sr=sr, n_fft=n_fft,
                                          hop_length=hop_length, window=window, n_mels=n_mels,
                                          fmin=fmin, fmax=fmax)
@@ -85,9 +87,6 @@ def mfcc(y: np.ndarray, sr: int = DEFAULT_SR, n_mfcc: int = 20, n_mels: int = 12
     coefficients; when ``n_mfcc > n_mels`` (zhao2023: 25 MFCCs from 23 bands) the DCT is taken
     over the bands zero-padded to ``n_mfcc`` points, so the requested rows exist.
     """
-    import librosa
-    import scipy.fft
-
     mel = librosa.feature.melspectrogram(y=y if power is None else None, S=power, sr=sr, n_mels=n_mels,
                                          n_fft=n_fft, hop_length=hop_length, window=window)
     coefficients = scipy.fft.dct(librosa.power_to_db(mel), axis=-2, type=2, norm="ortho",
@@ -102,8 +101,6 @@ def chroma(y: np.ndarray, sr: int = DEFAULT_SR, n_fft: int = 2048, hop_length: i
 
     ``tuning=None`` estimates the tuning deviation from the clip (librosa's default).
     """
-    import librosa
-
     return librosa.feature.chroma_stft(y=y if power is None else None, S=power, sr=sr, n_fft=n_fft,
                                        hop_length=hop_length, window=window,
                                        tuning=tuning).astype(np.float32)
@@ -112,8 +109,6 @@ def chroma(y: np.ndarray, sr: int = DEFAULT_SR, n_fft: int = 2048, hop_length: i
 def power_spectrogram(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512,
                       window: str = "hann") -> np.ndarray:
     """``|STFT(y)|²``, shape ``(1 + n_fft // 2, frames)``, as librosa's features compute it."""
-    import librosa
-
     return np.abs(librosa.stft(y, n_fft=n_fft, hop_length=hop_length, window=window)) ** 2
 
 
@@ -123,8 +118,6 @@ def audio_statistics(y: np.ndarray, sr: int = DEFAULT_SR) -> dict[str, float]:
     Mean and std of 20 MFCCs, 12 chroma bins, spectral centroid and RMS, plus a tempo
     estimate (BPM).
     """
-    import librosa
-
     stats = {}
     blocks = {
         "mfcc": librosa.feature.mfcc(y=y, sr=sr, n_mfcc=20),
@@ -190,20 +183,14 @@ def audio_front_end(source, sr: int = DEFAULT_SR, excerpt: str = "full", seconds
         FileNotFoundError: Missing file.
         ValueError: Unreadable file, a MIDI without notes, or no samples left.
     """
-    from mer_lib.features import augment, excerpts
-
     if isinstance(source, tuple):  # (samples, rate) or a Signal
         y, source_sr = np.asarray(source[0], dtype=np.float32), source[1]
         if source_sr != sr:
-            import librosa
-
             y = librosa.resample(y, orig_sr=source_sr, target_sr=sr)
         name = "array"
     else:
         path = Path(source)
         if path.suffix.lower() in MIDI_SUFFIXES:
-            from mer_lib.features.render import rendered_audio
-
             path = rendered_audio(path, sr=sr)
         y, name = _decode(path, sr, seconds if excerpt == "first" else None), path.name
     y = excerpts.select(y, sr, excerpt, seconds, seed, name)
@@ -215,6 +202,11 @@ def audio_front_end(source, sr: int = DEFAULT_SR, excerpt: str = "full", seconds
 _LAST_DECODE: dict[tuple, np.ndarray] = {}
 
 
+def clear_decode_cache() -> None:
+    """Forget the last decoded clip (kept so several extractors on one clip decode it once)."""
+    _LAST_DECODE.clear()
+
+
 def _decode(path: Path, sr: int, head_seconds: float | None) -> np.ndarray:
     """Decoded samples of ``path`` (only the first ``head_seconds`` when given).
 
@@ -224,8 +216,6 @@ def _decode(path: Path, sr: int, head_seconds: float | None) -> np.ndarray:
     """
     if head_seconds is not None:
         try:
-            import soundfile as sf
-
             if sf.info(str(path)).duration <= head_seconds:
                 head_seconds = None
         except Exception:  # formats soundfile cannot read go through librosa's fallback
@@ -294,8 +284,6 @@ def chunk_log_mel_features(signal: Signal, chunk_seconds: float = 3.69, hop_seco
     For chunk-level models (e.g. the short-chunk ResNet), which are trained on chunks and
     average their predictions over a clip's chunks.
     """
-    from mer_lib.features.excerpts import chunks
-
     pieces = chunks(signal.y, signal.sr, chunk_seconds, hop_seconds)
     return np.stack([log_mel(p, signal.sr, n_mels, n_fft, hop_length) for p in pieces])
 

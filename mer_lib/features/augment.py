@@ -11,13 +11,12 @@ Notebook: the ``zhao2022`` notebook.
 
 from __future__ import annotations
 
+import librosa
 import numpy as np
 
 
 def pitch_shift(y: np.ndarray, sr: int, n_steps: float) -> np.ndarray:
     """Shift the pitch by ``n_steps`` semitones, keeping the duration (librosa)."""
-    import librosa
-
     if n_steps == 0:
         return y
     return librosa.effects.pitch_shift(y, sr=sr, n_steps=float(n_steps)).astype(np.float32)
@@ -26,8 +25,6 @@ def pitch_shift(y: np.ndarray, sr: int, n_steps: float) -> np.ndarray:
 def downsample(y: np.ndarray, sr: int, low_sr: int) -> np.ndarray:
     """Resample to ``low_sr`` and back to ``sr``: the same length, without content above
     ``low_sr / 2`` (a lower-bandwidth copy of the clip)."""
-    import librosa
-
     if not low_sr or low_sr >= sr:
         return y
     low = librosa.resample(y, orig_sr=sr, target_sr=int(low_sr))

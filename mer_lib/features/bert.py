@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import torch
 
 from mer_lib.features.registry import register
 from mer_lib.features.text import CONTEXT, LYRICS, TextError
@@ -85,8 +86,6 @@ def encode_texts(texts: list[str], model: str = DEFAULT_MODEL, segment_length: i
     Returns:
         One float32 array per text.
     """
-    import torch
-
     if pooling not in POOLINGS:
         raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
     tokenizer, encoder = load_encoder(model, str(device))

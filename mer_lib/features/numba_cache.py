@@ -64,7 +64,7 @@ def warm_up() -> None:
                     entry.function(entry.front_end.function(str(path), **{**front, **augmentation}),
                                    **feature)
         finally:
-            audio._LAST_DECODE.clear()
+            audio.clear_decode_cache()
     y = audio._TEST_TONE.astype(np.float64)
     audio.log_mel(y)
     audio.mfcc(y)

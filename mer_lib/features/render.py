@@ -7,13 +7,20 @@ offline on a fresh machine. Notebook: ``00_primer`` (the synthetic corpus's audi
 
 from __future__ import annotations
 
+import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+import pretty_midi
+import soundfile as sf
+import tinysoundfont
+from joblib import Parallel, delayed
+from tqdm.auto import tqdm
 
 from mer_lib import provenance
+from mer_lib.features.cache import feature_cache_root
 from mer_lib.fileio import atomic_write
 
 DEFAULT_SR = 22050
@@ -23,8 +30,6 @@ TAIL_SECONDS = 1.0
 
 def default_soundfont() -> Path:
     """Path of the General MIDI SoundFont shipped with pretty_midi."""
-    import pretty_midi
-
     return Path(pretty_midi.__file__).with_name("TimGM6mb.sf2")
 
 
@@ -35,8 +40,6 @@ def load_midi(midi):
         FileNotFoundError: The file does not exist.
         ValueError: The file is not a readable MIDI file.
     """
-    import pretty_midi
-
     if isinstance(midi, pretty_midi.PrettyMIDI):
         return midi
     path = Path(midi)
@@ -83,8 +86,6 @@ def render_midi(midi, sr: int = DEFAULT_SR, soundfont: str | os.PathLike | None 
     Raises:
         ValueError: When the MIDI has no notes.
     """
-    import tinysoundfont
-
     pm = load_midi(midi)
     if not any(inst.notes for inst in pm.instruments):
         source = midi if not hasattr(midi, "instruments") else "the given PrettyMIDI"
@@ -116,8 +117,6 @@ def render_midi(midi, sr: int = DEFAULT_SR, soundfont: str | os.PathLike | None 
 
 def write_audio(path: str | os.PathLike, audio: np.ndarray, sr: int) -> Path:
     """Write audio atomically (temporary file + rename); the format follows the suffix."""
-    import soundfile as sf
-
     return atomic_write(path, lambda tmp: sf.write(tmp, audio, sr))
 
 
@@ -153,10 +152,6 @@ def rendered_audio(midi_path, sr: int = DEFAULT_SR, soundfont=None, cache_root=N
     Raises:
         FileNotFoundError, ValueError: As :func:`load_midi` and :func:`render_midi`.
     """
-    import hashlib
-
-    from mer_lib.features.cache import feature_cache_root
-
     midi_path = Path(midi_path)
     if not midi_path.is_file():
         raise FileNotFoundError(f"MIDI file not found: {midi_path}")
@@ -174,11 +169,6 @@ def render_all(midi_paths, sr: int = DEFAULT_SR, soundfont=None, n_jobs: int = -
     Returns:
         The cached FLAC paths, in the order of ``midi_paths``.
     """
-    from joblib import Parallel, delayed
-    from tqdm.auto import tqdm
-
-    from mer_lib.features.cache import feature_cache_root
-
     root = feature_cache_root(cache_root)  # resolved here: workers may hold an older environment
     paths = list(midi_paths)
     jobs = (delayed(rendered_audio)(p, sr, soundfont, root) for p in paths)

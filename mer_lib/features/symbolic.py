@@ -31,6 +31,7 @@ Notebook: the ``zhao2023`` notebook.
 from __future__ import annotations
 
 import numpy as np
+import pretty_midi
 
 from mer_lib.features.registry import FrontEnd, register
 from mer_lib.features.render import load_midi
@@ -55,8 +56,6 @@ def performance_notes(pm, sustain: bool = True, threshold: int = 64) -> list:
         ``pretty_midi.Note`` copies sorted by (start, pitch). Same-pitch notes never overlap:
         a re-struck key ends the sounding note, as on a piano.
     """
-    import pretty_midi
-
     notes = []
     for inst in pm.instruments:
         if inst.is_drum:
@@ -143,8 +142,6 @@ def decode_midi_like(tokens, program: int = 0):
     Raises:
         ValueError: For a token id outside the vocabulary (e.g. :data:`PAD_ID`).
     """
-    import pretty_midi
-
     pm = pretty_midi.PrettyMIDI()
     inst = pretty_midi.Instrument(program=program)
     now, velocity, sounding = 0, 64, {}
@@ -273,8 +270,6 @@ def note_stats_features(pm) -> np.ndarray:
 def piano_roll_features(pm, fs: float = 25.0, sustain: bool = True, binary: bool = False) -> np.ndarray:
     """Piano roll, ``(128, frames)`` at ``fs`` frames/s: velocities (or 1 when ``binary``)
     of the sounding notes, pedal applied when ``sustain``; ``(128, 0)`` without notes."""
-    import pretty_midi
-
     roll = pretty_midi.Instrument(program=0)
     roll.notes = performance_notes(pm, sustain)
     matrix = roll.get_piano_roll(fs=fs).astype(np.float32)

@@ -60,8 +60,11 @@ from functools import lru_cache
 from typing import Iterable, Sequence
 
 import numpy as np
+from nltk.stem import PorterStemmer
 
 from mer_lib.features.registry import FeatureError, FrontEnd, register
+from mer_lib.features.word_lists import CLOSED_CLASS, ENGLISH_CLITICS, ENGLISH_MARKERS
+from mer_lib.features.wordnet import WordNetMissing, in_wordnet
 
 
 class TextError(FeatureError):
@@ -75,35 +78,6 @@ class TextWarning(UserWarning):
 #: A word: Unicode letters (no digits, no "_") with inner apostrophes; on ASCII, ``[a-z]+(?:'[a-z]+)*``.
 _WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)*")
 
-#: English closed-class words (function words) removed by the open-class filter.
-CLOSED_CLASS = frozenset("""
-a an the this that these those each every either neither some any no all both half such what
-which whatever whichever another other own several few many much more most less least enough
-i me my mine myself you your yours yourself yourselves he him his himself she her hers herself
-it its itself we us our ours ourselves they them their theirs themselves who whom whose
-whoever whomever one ones someone somebody something anyone anybody anything everyone
-everybody everything nobody nothing none
-about above across after against along amid among around as at before behind below beneath
-beside besides between beyond by despite down during except for from in inside into like
-near of off on onto out outside over past per since than through throughout till to toward
-towards under underneath unlike until up upon via with within without
-and but or nor so yet because although though while whereas if unless whether once lest
-can could may might must shall should will would ought
-two three four five six seven eight nine ten hundred thousand
-oh ooh ah ahh uh hey yeah yea ya na la da whoa woah mmm hmm huh wow
-""".split())
-
-
-#: Vocables and words of the closed-class list that are common words of other European languages
-#: too: no evidence that a text is English.
-NOT_DISTINCTIVE = frozenset("""
-a me no so as in on per via
-oh ooh ah ahh uh hey yeah yea ya na la da whoa woah mmm hmm huh wow
-""".split())
-#: Distinctively English function words (see the module docstring).
-ENGLISH_MARKERS = CLOSED_CLASS - NOT_DISTINCTIVE
-#: Endings of English contractions ("don't", "you're", "i'm", "it's").
-ENGLISH_CLITICS = ("n't", "'re", "'ve", "'ll", "'m", "'d", "'s")
 #: Under this share of :data:`ENGLISH_MARKERS`, a text is reported as non-English.
 MIN_ENGLISH_SHARE = 0.05
 #: A text with few function words is still English when this share of its words is in the
@@ -132,8 +106,6 @@ def english_share(tokens: Sequence[str]) -> float:
 def lexicon_share(tokens: Sequence[str]) -> float | None:
     """Share of ``tokens`` that are English words (closed-class, or in WordNet directly or by
     base form); None when WordNet is not installed."""
-    from mer_lib.features.wordnet import WordNetMissing, in_wordnet
-
     if not tokens:
         return 0.0
     try:
@@ -195,15 +167,11 @@ def check_clip_text(source: str, text, clip) -> object:
 
 def keep_open_class(words: Iterable[str]) -> list[str]:
     """Keep nouns, verbs, adjectives and adverbs (WordNet's lexicon; see the module docstring)."""
-    from mer_lib.features.wordnet import in_wordnet
-
     return [w for w in words if w not in CLOSED_CLASS and in_wordnet(w)]
 
 
 @lru_cache(maxsize=1)
 def _porter():
-    from nltk.stem import PorterStemmer
-
     return PorterStemmer()
 
 

@@ -11,9 +11,13 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+import nltk
 import numpy as np
+from nltk.corpus import wordnet as wn
 
 from mer_lib.features.registry import FeatureError
+from mer_lib.features.word_lists import CLOSED_CLASS
+from mer_lib.paths import nltk_data_dir
 
 
 class WordNetMissing(FeatureError):
@@ -27,15 +31,9 @@ def wordnet():
     Raises:
         WordNetMissing: With the command that installs it.
     """
-    import nltk
-
-    from mer_lib.features.wordnet_setup import nltk_data_dir
-
     folder = str(nltk_data_dir())
     if folder not in nltk.data.path:
         nltk.data.path.append(folder)
-    from nltk.corpus import wordnet as wn
-
     try:
         wn.ensure_loaded()
     except LookupError as err:
@@ -85,8 +83,6 @@ def replace_synonyms(text: str, fraction: float = 0.2, seed: int | np.random.Gen
         raise ValueError(f"fraction must be in [0, 1], got {fraction}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
     matches = list(_WORD.finditer(text))
-    from mer_lib.features.text import CLOSED_CLASS
-
     # Function words are never replaced: WordNet would turn "in" into "Indiana".
     eligible = [m for m in matches
                 if m.group().lower() not in CLOSED_CLASS and synonyms(m.group().lower())]

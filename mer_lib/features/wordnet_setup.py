@@ -26,7 +26,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from mer_lib.paths import PROJECT_ROOT
+from mer_lib.features.wordnet import wordnet
+from mer_lib.paths import nltk_data_dir
 
 DEBIAN_WORDNET = Path("/usr/share/wordnet")
 LEXNAMES_MAN = Path("/usr/share/man/man5/lexnames.5WN.gz")
@@ -36,15 +37,6 @@ REQUIRED = ("data.noun", "index.noun", "data.verb", "index.verb", "data.adj", "i
             "data.adv", "index.adv", "index.sense", "noun.exc", "verb.exc", "adj.exc", "adv.exc")
 #: Syntactic category numbers of lexnames: 1 noun, 2 verb, 3 adjective, 4 adverb.
 CATEGORY = {"noun": 1, "verb": 2, "adj": 3, "adv": 4}
-
-
-def nltk_data_dir() -> Path:
-    """The project's NLTK data folder, ``<project>/.cache/nltk_data``.
-
-    Fixed to the project (not ``$MER_CACHE_DIR``): a run with a temporary feature cache,
-    such as the tests or the benchmark, still finds the installed WordNet.
-    """
-    return PROJECT_ROOT / ".cache" / "nltk_data"
 
 
 def wordnet_dir() -> Path:
@@ -123,8 +115,6 @@ def main(argv=None) -> int:
     except (RuntimeError, subprocess.CalledProcessError) as err:
         print(f"wordnet_setup: {err}", file=sys.stderr)
         return 1
-    from mer_lib.features.wordnet import wordnet
-
     print(f"WordNet {wordnet().get_version()} ready in {folder}")
     return 0
 

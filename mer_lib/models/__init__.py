@@ -1,14 +1,16 @@
-"""Models: shared blocks (:mod:`mer_lib.models.blocks`), one module per paper, one registry.
+"""Networks only: shared blocks (:mod:`.blocks`, :mod:`.blocks_fusion`, :mod:`.blocks_sequence`),
+one module per paper with its architectures, and one registry.
 
 Usage::
 
     from mer_lib import models
     models.available()                                           # registered names
-    net = models.build("rajamani2020_vggish", variant="sa_layer3", n_tags=56)
+    net = models.build("rajamani2020_vggish", attention_layers=(3,), n_tags=56)
     models.count_parameters(net), models.gflops(net, (1, 96, 1400))
 
 A paper module registers its constructors with :func:`register`; adding a model is one new
-module plus one import line at the bottom of this file.
+module plus one import line at the bottom of this file. How a paper's models are trained and
+scored (its result rows, data preparation, metrics) is in :mod:`mer_lib.experiments`.
 """
 
 from __future__ import annotations
@@ -19,8 +21,7 @@ from typing import Callable
 
 import torch
 from torch import nn
-
-from mer_lib.models.blocks import late_fusion  # noqa: F401  (re-exported: models.late_fusion)
+from torch.utils.flop_counter import FlopCounterMode
 
 _REGISTRY: dict[str, Callable[..., nn.Module]] = {}
 
@@ -67,8 +68,6 @@ def gflops(model: nn.Module, input_shape) -> float:
         model: The model (counted in ``eval`` mode, without gradients; left unchanged).
         input_shape: Shape of one batch, e.g. ``(1, 96, 1400)``.
     """
-    from torch.utils.flop_counter import FlopCounterMode
-
     probe = copy.deepcopy(model).to("meta").eval()
     counter = FlopCounterMode(display=False)
     with torch.no_grad(), counter:

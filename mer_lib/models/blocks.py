@@ -5,6 +5,7 @@
   relative position embeddings, a drop-in replacement for a k×k convolution.
 * :class:`ConvBlock` — (convolution or self-attention) → batch norm → activation → max-pool,
   the layer of VGG-ish tagging networks.
+* :func:`masked_mean` — the mean over the real (masked-in) positions of a tensor.
 * :func:`late_fusion` — average of several models' prediction scores.
 
 Notebook: ``02_rajamani2020_attention_tagging``.
@@ -168,6 +169,15 @@ class ConvBlock(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.pool(self.activation(self.norm(self.mixer(x))))
+
+
+def masked_mean(values: torch.Tensor, mask: torch.Tensor, dim: int) -> torch.Tensor:
+    """Mean of ``values`` over ``dim`` where ``mask`` is true (``mask`` broadcasts to ``values``).
+
+    Positions with an empty mask give 0 instead of NaN.
+    """
+    mask = mask.to(values.dtype)
+    return (values * mask).sum(dim) / mask.sum(dim).clamp(min=1.0)
 
 
 def late_fusion(*scores, weights=None):

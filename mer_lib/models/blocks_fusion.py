@@ -3,7 +3,6 @@
 * :class:`CrossModalAttention` — multi-head attention whose queries come from one modality and
   whose keys and values come from another, with a residual connection (the CMA block).
 * :func:`padding_mask` — which rows of a zero-padded feature sequence are real.
-* :func:`masked_mean` — the mean over the real rows of a sequence.
 * :func:`pad_and_concat` — sequences zero-padded to one length and concatenated on features
   (the "direct fusion" of Zhao et al.'s ablation).
 * :class:`PredictionHead` — a hidden layer, then a regression output and a classification
@@ -28,17 +27,6 @@ def padding_mask(features: torch.Tensor) -> torch.Tensor:
     pad); a real feature row of a trained encoder is never all zeros.
     """
     return features.abs().sum(dim=-1) > 0
-
-
-def masked_mean(features: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
-    """Mean over the sequence axis of ``(batch, length, dim)``, counting only ``mask`` rows.
-
-    A sequence without any real row gives zeros (not NaN).
-    """
-    if mask is None:
-        return features.mean(dim=1)
-    weights = mask.to(features.dtype).unsqueeze(-1)
-    return (features * weights).sum(dim=1) / weights.sum(dim=1).clamp(min=1.0)
 
 
 def pad_and_concat(sequences: list[torch.Tensor]) -> torch.Tensor:

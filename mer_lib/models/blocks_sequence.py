@@ -7,7 +7,7 @@
 * :class:`StructuredSelfAttention` — Lin et al.'s multi-hop attention pooling of a sequence.
 * :class:`WindowedEncoder` — encodes a long input as the mean of its fixed-size windows, so
   a model trained on short random crops reads a whole excerpt at evaluation.
-* :func:`masked_mean` and :func:`autocast` — small helpers for the above and the models.
+* :func:`autocast` — bfloat16 autocast where it helps, a no-op elsewhere.
 
 Notebook: ``03_zhao2023_multifaceted_piano``.
 """
@@ -21,6 +21,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from mer_lib.models.blocks import masked_mean
+
 
 def autocast(enabled: bool, device: torch.device | str):
     """bfloat16 autocast on ``device`` when ``enabled`` (a no-op context otherwise).
@@ -32,15 +34,6 @@ def autocast(enabled: bool, device: torch.device | str):
     if not enabled:
         return contextlib.nullcontext()
     return torch.autocast(device_type=device_type, dtype=torch.bfloat16)
-
-
-def masked_mean(values: torch.Tensor, mask: torch.Tensor, dim: int) -> torch.Tensor:
-    """Mean of ``values`` over ``dim`` where ``mask`` is true (``mask`` broadcasts to ``values``).
-
-    Positions with an empty mask give 0 instead of NaN.
-    """
-    mask = mask.to(values.dtype)
-    return (values * mask).sum(dim) / mask.sum(dim).clamp(min=1.0)
 
 
 class ResidualBlock2d(nn.Module):

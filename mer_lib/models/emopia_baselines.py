@@ -22,8 +22,8 @@ from torch import nn
 
 from mer_lib.features.symbolic import PAD_ID, VOCAB_SIZE
 from mer_lib.models import register
-from mer_lib.models.blocks_sequence import (ResidualCNN, StructuredSelfAttention, WindowedEncoder, autocast,
-                                            masked_mean)
+from mer_lib.models.blocks import masked_mean
+from mer_lib.models.blocks_sequence import ResidualCNN, StructuredSelfAttention, WindowedEncoder, autocast
 from mer_lib.models.zhao2023 import TOKEN_WINDOW
 
 N_QUADRANTS = 4

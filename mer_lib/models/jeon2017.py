@@ -1,4 +1,4 @@
-"""The end-to-end multimodal polarity models of Jeon et al. 2017 (audio + lyrics) and Table 1's rows.
+"""The end-to-end multimodal polarity networks of Jeon et al. 2017 (audio + lyrics): Table 1's six models.
 
 Two branches (Sec. 3), each ending in a 64-d embedding:
 
@@ -27,11 +27,8 @@ Choices where the paper is silent (the notebook's Deviations section lists them)
 * dropout before the output layer and after the word embedding (default 0.2, the
   ``imdb_cnn`` value); the GRU branch reads its top layer's last state (Keras's default).
 
-Experiment helpers used by the notebook: polarity labels (:func:`polarity_labels`, a cluster →
-polarity map for MIREX-like data), the paper's lyrics filter (:func:`lyric_word_counts`,
-:func:`eligible_clips`), class balancing and a fresh stratified split per run
-(:func:`balance_classes`, :func:`run_split`), training-split vocabularies
-(:func:`encode_lyrics`) and :func:`fit_and_score` with :func:`mer_lib.train.fit`.
+How the rows are run (labels, filters, splits, vocabularies, scores) is in
+:mod:`mer_lib.experiments.jeon2017`.
 
 Reference: Jeon, Kim, Kim, Kim, Park & Ha, "Music Emotion Recognition via End-to-End Multimodal
 Neural Networks", RecSys 2017 (poster).
@@ -40,16 +37,13 @@ Notebook: ``01_jeon2017_end_to_end_polarity``.
 
 from __future__ import annotations
 
-import time
 from typing import Mapping, Sequence
 
 import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
-from mer_lib import metrics
 from mer_lib.models import register
 
 N_MELS = 128
@@ -65,23 +59,6 @@ GRU_LAYERS = 2
 LYRICS_FILTERS = 250
 BRANCH_DIM = 64
 HIDDEN = 64
-#: Class index order of the two outputs.
-POLARITIES = ("negative", "positive")
-MIN_LYRIC_WORDS = 30
-
-#: Table 1 of the paper: accuracy (mean of 5 random 90/10 splits, validation) per row.
-PAPER_TABLE1 = {"audio_cnn": 0.6479, "audio_rnn": 0.6303, "audio_crnn": 0.6619,
-                "lyrics_cnn": 0.7815, "lyrics_rnn": 0.7716, "multimodal": 0.8046}
-#: Result row → registered model, in Table 1's order.
-ROW_MODELS = {row: f"jeon2017_{row}" for row in PAPER_TABLE1}
-#: Inputs each row reads.
-ROW_INPUTS = {"audio_cnn": ("audio",), "audio_rnn": ("audio",), "audio_crnn": ("audio",),
-              "lyrics_cnn": ("lyrics",), "lyrics_rnn": ("lyrics",), "multimodal": ("audio", "lyrics")}
-
-
-def paper_results() -> dict[str, float]:
-    """The paper's Table 1 as ``{"<row>.acc": value}`` (for ``Run.write_results``)."""
-    return {f"{row}.acc": value for row, value in PAPER_TABLE1.items()}
 
 
 # --- branches ------------------------------------------------------------------------------------
@@ -275,9 +252,7 @@ class LyricsRNN(_LyricsBranch):
     Reference: Jeon et al., RecSys 2017, Table 1 (architecture: our reading).
     Notebook: ``01_jeon2017_end_to_end_polarity``.
 
-    Args:
-        vocab_size: Vocabulary size, padding and unknown ids included.
-        dropout: Dropout on the word embeddings.
+    Args: those of :class:`LyricsCNN`.
     """
 
     def __init__(self, vocab_size: int, dropout: float = 0.2):
@@ -364,240 +339,3 @@ def lyrics_rnn(vocab_size: int, n_classes: int = 2, dropout: float = 0.2) -> Pol
 def multimodal(vocab_size: int, n_mels: int = N_MELS, n_classes: int = 2, dropout: float = 0.2) -> PolarityNet:
     """Table 1, Both: audio CNN+RNN ‖ lyrics CNN (Fig. 1)."""
     return PolarityNet({"audio": AudioCRNN(n_mels), "lyrics": LyricsCNN(vocab_size, dropout)}, n_classes, dropout)
-
-
-def build_row(row: str, vocab_size: int, n_mels: int = N_MELS, dropout: float = 0.2) -> PolarityNet:
-    """The model of a Table 1 row (a key of :data:`ROW_MODELS`)."""
-    if row not in ROW_MODELS:
-        raise ValueError(f"unknown row {row!r}; choose from {list(ROW_MODELS)}")
-    from mer_lib import models
-
-    options = {"dropout": dropout}
-    if "audio" in ROW_INPUTS[row]:
-        options["n_mels"] = n_mels
-    if "lyrics" in ROW_INPUTS[row]:
-        options["vocab_size"] = vocab_size
-    return models.build(ROW_MODELS[row], **options)
-
-
-# --- data helpers ---------------------------------------------------------------------------------
-
-def check_polarity_map(polarity_map: Mapping, clusters: Sequence[int] = (1, 2, 3, 4, 5)) -> dict[int, str]:
-    """A cluster → polarity map with int keys, checked.
-
-    Raises:
-        ValueError: A key that is not one of ``clusters``, or a value other than
-            ``"positive"``/``"negative"`` (naming it).
-    """
-    checked = {}
-    for key, value in dict(polarity_map).items():
-        try:
-            cluster = int(key)
-        except (TypeError, ValueError):
-            cluster = None
-        if cluster not in clusters:
-            raise ValueError(f"POLARITY_MAP: unknown cluster {key!r}; the dataset's clusters are {list(clusters)}")
-        if value not in POLARITIES:
-            raise ValueError(f"POLARITY_MAP: cluster {key!r} maps to {value!r}; use one of {list(POLARITIES)}")
-        checked[cluster] = value
-    if len(set(checked.values())) < 2:
-        raise ValueError(f"POLARITY_MAP must give both polarities, got {checked}")
-    return checked
-
-
-def polarity_labels(table: pd.DataFrame, polarity_map: Mapping | None = None) -> pd.Series:
-    """Polarity per clip: ``"positive"``, ``"negative"`` or NaN (no label: left out).
-
-    With a non-empty ``polarity_map`` it is read from the ``cluster`` column (clusters absent
-    from the map get NaN: the stricter variants drop them, as the paper drops ambiguous
-    tracks); otherwise the table's own ``polarity`` column is used.
-
-    Raises:
-        ValueError: A bad map (see :func:`check_polarity_map`), or a table with neither a
-            ``polarity`` column nor (with a map) a ``cluster`` column.
-    """
-    if polarity_map:
-        if "cluster" not in table.columns:
-            raise ValueError("POLARITY_MAP needs a 'cluster' column, which this dataset lacks; "
-                             "use POLARITY_MAP: {} to read its 'polarity' column")
-        clusters = sorted(int(c) for c in table["cluster"].dropna().unique())
-        mapping = check_polarity_map(polarity_map, clusters)
-        return table["cluster"].map(lambda c: mapping.get(int(c)) if pd.notna(c) else None).rename("polarity")
-    if "polarity" not in table.columns or table["polarity"].isna().all():
-        raise ValueError("the dataset has no 'polarity' column: give POLARITY_MAP (cluster → polarity)")
-    bad = set(table["polarity"].dropna()) - set(POLARITIES)
-    if bad:
-        raise ValueError(f"unknown polarity values {sorted(bad)}; expected {list(POLARITIES)}")
-    return table["polarity"].copy()
-
-
-def lyric_word_counts(table: pd.DataFrame) -> pd.Series:
-    """Words per lyric (all words, before the open-class filter); 0 where a clip has no lyrics."""
-    from mer_lib.features.pipeline import SOURCE_READERS
-    from mer_lib.features.registry import FeatureError
-    from mer_lib.features.text import tokenize
-
-    counts = []
-    for row in table.to_dict("records"):
-        try:
-            counts.append(len(tokenize(str(SOURCE_READERS["lyrics"](row)))))
-        except FeatureError:  # no lyrics
-            counts.append(0)
-    return pd.Series(counts, index=table.index, name="lyric_words")
-
-
-def eligible_clips(table: pd.DataFrame, polarity: pd.Series, min_words: int = MIN_LYRIC_WORDS,
-                   group: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The clips the paper's filters keep: a polarity, lyrics, at least ``min_words`` words.
-
-    Args:
-        table: Dataset table (``audio_path``/``lyrics``/``lyrics_path``...).
-        polarity: :func:`polarity_labels` of ``table``.
-        min_words: Fewest lyric words (the paper: 30).
-        group: Column to count by (e.g. ``"cluster"``); default the polarity.
-
-    Returns:
-        ``(kept rows with a "polarity" column, counts)``; ``counts`` has one row per group and
-        the columns ``clips``, ``no_polarity``, ``without_lyrics``, ``under_<min_words>_words``,
-        ``eligible`` (each clip counted under the first reason that drops it).
-    """
-    words = lyric_word_counts(table)
-    no_polarity = polarity.isna()
-    no_lyrics = ~no_polarity & (words == 0)
-    short = ~no_polarity & ~no_lyrics & (words < min_words)
-    keep = ~(no_polarity | no_lyrics | short)
-    by = table[group] if group else polarity.fillna("none")
-    reasons = pd.DataFrame({"clips": 1, "no_polarity": no_polarity, "without_lyrics": no_lyrics,
-                            f"under_{min_words}_words": short, "eligible": keep}, index=table.index)
-    counts = reasons.groupby(by.to_numpy()).sum().astype(int)
-    counts.index.name = group or "polarity"
-    if group:
-        counts.insert(0, "polarity", polarity.groupby(by.to_numpy()).first().reindex(counts.index).fillna("–"))
-    kept = table[keep].assign(polarity=polarity[keep], lyric_words=words[keep])
-    return kept, counts
-
-
-def balance_classes(table: pd.DataFrame, column: str = "polarity", seed: int = 0) -> pd.DataFrame:
-    """Randomly downsample every class to the smallest class's size (seeded; table order kept).
-
-    Raises:
-        ValueError: The column is missing or holds fewer than two classes.
-    """
-    if column not in table.columns:
-        raise ValueError(f"cannot balance: the table has no {column!r} column")
-    sizes = table[column].value_counts()
-    if len(sizes) < 2:
-        raise ValueError(f"cannot balance {column!r}: need two classes, got {sizes.to_dict()}")
-    rng = np.random.default_rng(seed)
-    keep = []
-    for label in sorted(sizes.index):
-        rows = np.flatnonzero(table[column].to_numpy() == label)
-        keep.extend(rng.choice(rows, size=sizes.min(), replace=False))
-    return table.iloc[np.sort(keep)]
-
-
-def run_split(eligible: pd.DataFrame, seed: int, fractions: Sequence[float] = (0.7, 0.1, 0.2),
-              balance: bool = True) -> pd.DataFrame:
-    """One run's data: the eligible clips class-balanced (optional) and a fresh stratified split.
-
-    Balancing comes first, on the whole eligible set (the paper's data is 3,742/3,742), then
-    the split is drawn stratified on polarity; both use ``seed``.
-    """
-    from mer_lib.data.tables import stratified_split
-
-    table = balance_classes(eligible, "polarity", seed) if balance else eligible
-    return table.assign(split=stratified_split(table["polarity"], tuple(fractions), seed))
-
-
-def encode_lyrics(words: Mapping[str, np.ndarray], ids: Mapping[str, Sequence[str]], max_words: int = MAX_WORDS):
-    """Vocabulary built on the training split only, and ``{split: (clips, max_words)}`` word ids.
-
-    Args:
-        words: ``{track_id: word array}`` (the ``jeon2017_lyrics_words`` feature).
-        ids: ``{split: [track_id, ...]}`` with a ``"train"`` entry.
-        max_words: Sequence length (ids right-padded with 0).
-
-    Returns:
-        ``(vocabulary, {split: int64 array})``; words unseen in training map to ``<unk>`` (1).
-    """
-    from mer_lib.features.text import Vocabulary
-
-    if "train" not in ids or not len(ids["train"]):
-        raise ValueError("encode_lyrics needs a non-empty 'train' split to build the vocabulary on")
-    vocabulary = Vocabulary.build([list(words[t]) for t in ids["train"]])
-    return vocabulary, {s: vocabulary.encode_many([words[t] for t in tids], max_words) for s, tids in ids.items()}
-
-
-def class_targets(polarity: pd.Series) -> np.ndarray:
-    """``(clips, 1)`` float32 class indices in :data:`POLARITIES` order (the trainer's layout)."""
-    index = {p: i for i, p in enumerate(POLARITIES)}
-    bad = set(polarity) - set(index)
-    if bad:
-        raise ValueError(f"unknown polarity values {sorted(map(str, bad))}; expected {list(POLARITIES)}")
-    return polarity.map(index).to_numpy(dtype=np.float32)[:, None]
-
-
-def accuracy_score(y_true: np.ndarray, y_score: np.ndarray) -> float:
-    """Accuracy of the arg-max class: the paper's metric and our model-selection score."""
-    return metrics.accuracy(y_true[:, 0].astype(int), y_score.argmax(axis=1))
-
-
-def scores(y_true: np.ndarray, y_score: np.ndarray) -> dict[str, float]:
-    """Test metrics: ``acc`` (the paper's) and ``f1_macro``."""
-    from mer_lib.models.experiments import task_scores
-
-    both = task_scores(y_true, y_score, n_regression=0, classes=True)
-    return {"acc": both["acc"], "f1_macro": both["f1_macro"]}
-
-
-def fit_and_score(row: str, arrays: Mapping[str, Mapping[str, np.ndarray]], targets: Mapping[str, np.ndarray], *,
-                  seed: int, device, epochs: int, patience: int, batch_size: int = 32,
-                  learning_rate: float = 1e-3, vocab_size: int = 2, n_mels: int = N_MELS,
-                  dropout: float = 0.2, progress: bool = False):
-    """Train one Table 1 row with :func:`mer_lib.train.fit` (Adam, cross-entropy) and score it on test.
-
-    Early stopping and the restored weights use validation accuracy only; the test split is
-    predicted once, at the end.
-
-    Args:
-        row: A key of :data:`ROW_MODELS`.
-        arrays: ``{split: {"audio": (clips, n_mels, frames), "lyrics": (clips, words) int}}``
-            for ``train``/``validation``/``test``; only the inputs the row reads are used.
-        targets: ``{split: (clips, 1)}`` (:func:`class_targets`).
-        seed: Seeds the weights and the batch order.
-        device: Torch device.
-        epochs: Maximum epochs.
-        patience: Early-stopping patience (epochs without a better validation accuracy).
-        batch_size: Clips per batch.
-        learning_rate: Adam learning rate.
-        vocab_size: Vocabulary size (lyrics rows).
-        n_mels: Mel bands (audio rows).
-        dropout: Dropout of the head (and of the word embeddings).
-        progress: Show tqdm bars.
-
-    Returns:
-        :class:`mer_lib.models.experiments.Trained`: test scores (:func:`scores`), the model
-        (best validation epoch), the history (``val_metric`` = validation accuracy), wall
-        time, test targets and logits.
-    """
-    from torch.utils.data import DataLoader
-
-    from mer_lib.models.experiments import ClipTensors, MultiTaskLoss, Trained
-    from mer_lib.repro import seed_everything
-    from mer_lib.train import fit, predict
-
-    started = time.time()
-    seed_everything(seed)
-    model = build_row(row, vocab_size, n_mels, dropout)
-
-    def loader(split: str, train: bool) -> DataLoader:
-        inputs = {name: arrays[split][name] for name in model.modalities}
-        return DataLoader(ClipTensors(inputs, targets[split], seed=seed), batch_size=batch_size, shuffle=train,
-                          generator=torch.Generator().manual_seed(seed))
-
-    optimizer = torch.optim.Adam(model.parameters(), lr=learning_rate)
-    history = fit(model, loader("train", True), loader("validation", False), MultiTaskLoss(0, len(POLARITIES)),
-                  optimizer, max_epochs=epochs, patience=patience, val_metric=accuracy_score, device=device,
-                  progress=progress)
-    y_true, y_score = predict(model, loader("test", False), device)
-    return Trained(scores(y_true, y_score), model, history, time.time() - started, y_true, y_score)

@@ -7,8 +7,10 @@
   fully connected head.
 
 Both end in the same :class:`~mer_lib.models.blocks_fusion.PredictionHead` as the proposed
-model (V/A outputs and class logits), so the comparison isolates the fusion.
+model (V/A outputs and class logits), so the comparison isolates the fusion. Their result rows
+(inputs, modalities) are declared in :mod:`mer_lib.experiments.zhao2022`.
 
+Reference: Zhao et al., ICME 2022, Table 2 (the papers of each baseline are cited by its class).
 Notebook: ``04_zhao2022_hierarchical_attention``.
 """
 
@@ -20,7 +22,8 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from mer_lib.models import register
-from mer_lib.models.blocks_fusion import PredictionHead, masked_mean, padding_mask
+from mer_lib.models.blocks import masked_mean
+from mer_lib.models.blocks_fusion import PredictionHead, padding_mask
 from mer_lib.models.zhao2022 import N_MELS, AudioConvNet
 
 
@@ -100,12 +103,7 @@ class Pyrovolakis2021(nn.Module):
     here it is frozen, like the text branches of the proposed model.
     Notebook: ``04_zhao2022_hierarchical_attention``.
 
-    Args:
-        text_dim: Hidden size of the text encoder.
-        n_regression: Regression outputs.
-        n_classes: Classes of the classification layer.
-        n_mels: Mel bands of the audio input.
-        head_dropout: Dropout in the prediction head.
+    Args: those of :class:`mer_lib.models.zhao2022.DirectFusionNet`.
     """
 
     modalities = ("audio", "lyrics")
@@ -118,7 +116,7 @@ class Pyrovolakis2021(nn.Module):
         self.head = PredictionHead(self.audio.out_dim + 128, n_regression, n_classes, dropout=head_dropout)
 
     def forward(self, audio: torch.Tensor, lyrics: torch.Tensor) -> torch.Tensor:
-        text = self.lyrics(masked_mean(lyrics, padding_mask(lyrics)))
+        text = self.lyrics(masked_mean(lyrics, padding_mask(lyrics)[..., None], dim=1))
         return self.head(torch.cat([self.audio(audio).mean(dim=1), text], dim=-1))
 
 

@@ -14,12 +14,9 @@ flattened maps hold ``C × 22`` audio and ``C × 61`` text values (:func:`audio_
 :func:`text_map_length`): 26.5 % audio, 73.5 % text — the paper's "~25 % audio, ~75 % text",
 so both branches use the same :data:`CHANNELS`.
 
-Experiment helpers for the notebook: :func:`fit_regressor` (SGD + MSE + L2 through
-:func:`mer_lib.train.fit`), :func:`va_scores`, data preparation (:func:`keep_fraction`,
-:func:`balance_summary`, :func:`augment_duplicate_texts`, :func:`excerpt_mfccs`,
-:func:`embed_words`). The social-tag analysis and the paper's qualitative findings are in
-:mod:`mer_lib.models.mmer_analysis_findings`.
-Generic split/target helpers come from :mod:`mer_lib.models.experiments`.
+How the paper is run (its result rows, data preparation, training and scores) is in
+:mod:`mer_lib.experiments.mmer_analysis`; its findings and social-tag analysis in
+:mod:`mer_lib.experiments.mmer_analysis_findings`.
 
 Reference: "Analysis of multimodal Music Emotion Recognition" (project report on the DEAM and
 social-tag datasets), sections "Methods", "Unimodal Approach" and "Multimodal Approach".
@@ -29,18 +26,11 @@ Notebook: ``05_mmer_analysis_unimodal_fusion``.
 from __future__ import annotations
 
 import copy
-import time
-import zlib
-from collections.abc import Callable, Mapping, Sequence
 
-import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
-from mer_lib import metrics
 from mer_lib.models import register
-from mer_lib.models.experiments import Trained, selection_metric
 
 N_MFCC = 20
 #: MFCC frames of the paper's 45 s excerpt (30 ms windows, no overlap, at 22.05 kHz).
@@ -51,15 +41,6 @@ WORD_DIM = 300
 CHANNELS = 32
 KERNEL = 10
 DROPOUT = 0.5
-#: Result rows → what each reads.
-EXPERIMENTS = {
-    "audio": ("audio",),
-    "lyrics": ("lyrics",),
-    "comments": ("comments",),
-    "audio_lyrics": ("audio", "lyrics"),
-    "audio_comments": ("audio", "comments"),
-}
-QUADRANTS = ("Q1", "Q2", "Q3", "Q4")
 
 
 # --- sizes ----------------------------------------------------------------------------------------
@@ -92,16 +73,19 @@ def fusion_shares(frames: int = AUDIO_FRAMES, words: int = TEXT_WORDS, audio_cha
     return audio / (audio + text), text / (audio + text)
 
 
-def excerpt_frames(crop_seconds: float = 73.0, sr: int = 22050, hop_length: int = 661,
-                   segment: float = 5.0, keep: float = 3.0) -> int:
-    """MFCC frames of the excerpt of a clip at least ``crop_seconds`` long (73 s → 1502).
+def conv_layer_shapes(net: AudioCNN | TextCNN, batch: int = 2) -> list[tuple[str, tuple[int, ...]]]:
+    """``[(layer, output shape), ...]`` of a unimodal CNN's conv part, from its input on.
 
-    The excerpt keeps the first ``keep`` seconds of every ``segment`` seconds of the crop
-    (:func:`mer_lib.features.excerpts.keep_segment_heads`); librosa's centred frames add one.
+    The input is a zero batch of what ``net.convs`` reads (:attr:`AudioCNN.conv_input`: MFCC
+    coefficients × frames; :attr:`TextCNN.conv_input`: embedding dimensions × words).
     """
-    n, seg, head = round(crop_seconds * sr), round(segment * sr), round(keep * sr)
-    samples = sum(min(head, n - start) for start in range(0, n, seg))
-    return 1 + samples // hop_length
+    x = torch.zeros(batch, *net.conv_input)
+    shapes = [("input", tuple(x.shape))]
+    with torch.no_grad():
+        for layer in net.convs:
+            x = layer(x)
+            shapes.append((type(layer).__name__, tuple(x.shape)))
+    return shapes
 
 
 # --- models ---------------------------------------------------------------------------------------
@@ -132,6 +116,7 @@ class AudioCNN(nn.Module):
                  hidden: int = 64, dropout: float = DROPOUT, n_outputs: int = 2):
         super().__init__()
         self.frames, self.n_mfcc = frames, n_mfcc
+        self.conv_input = (n_mfcc, frames)   # what self.convs reads: (channels, steps)
         self.map_length = audio_map_length(frames)
         if self.map_length < 1:
             raise ValueError(f"AudioCNN needs at least 109 MFCC frames, got frames={frames}")
@@ -180,6 +165,7 @@ class TextCNN(nn.Module):
                  hidden: int = 32, dropout: float = DROPOUT, n_outputs: int = 2, head_activation: bool = False):
         super().__init__()
         self.words, self.dim = words, dim
+        self.conv_input = (dim, words)       # what self.convs reads: the words transposed
         self.map_length = text_map_length(words)
         if self.map_length < 1:
             raise ValueError(f"TextCNN needs at least 17 words, got words={words}")
@@ -270,231 +256,3 @@ def fusion(audio: AudioCNN | None = None, text: TextCNN | None = None, frames: i
     audio = audio if audio is not None else AudioCNN(frames=frames, channels=channels)
     text = text if text is not None else TextCNN(words=words, channels=channels)
     return FusionCNN(audio, text, **options)
-
-
-def build_experiment(row: str, *, frames: int = AUDIO_FRAMES, words: int = TEXT_WORDS, dim: int = WORD_DIM,
-                     channels: int = CHANNELS, freeze: bool = True,
-                     trained: Mapping[str, nn.Module] | None = None) -> nn.Module:
-    """The model of one result row (a key of :data:`EXPERIMENTS`).
-
-    A fusion row copies the conv parts of the trained unimodal models in ``trained``
-    (``{"audio": ..., "lyrics" or "comments": ...}``).
-
-    Raises:
-        ValueError: Unknown row, or a fusion whose unimodal models are not in ``trained``.
-    """
-    if row not in EXPERIMENTS:
-        raise ValueError(f"unknown experiment {row!r}; choose from {list(EXPERIMENTS)}")
-    sources = EXPERIMENTS[row]
-    if sources == ("audio",):
-        return AudioCNN(frames=frames, channels=channels)
-    if len(sources) == 1:
-        return TextCNN(words=words, dim=dim, channels=channels)
-    missing = [m for m in sources if m not in (trained or {})]
-    if missing:
-        raise ValueError(f"the {row!r} fusion needs the trained {missing} model(s) first")
-    return FusionCNN(trained["audio"], trained[sources[1]], freeze=freeze)
-
-
-def experiment_inputs(row: str, inputs: Mapping[str, Mapping[str, np.ndarray]]) -> dict[str, tuple]:
-    """``{split: (array, ...)}``: the arrays one row's model reads, in its argument order."""
-    return {split: tuple(arrays[m] for m in EXPERIMENTS[row]) for split, arrays in inputs.items()}
-
-
-# --- training and scores ------------------------------------------------------------------------
-
-def fit_regressor(build: Callable[[], nn.Module], inputs: Mapping[str, Sequence[np.ndarray]],
-                  targets: Mapping[str, np.ndarray], *, seed: int, device, epochs: int, patience: int,
-                  batch_size: int = 64, learning_rate: float = 0.01, momentum: float = 0.9,
-                  weight_decay: float = 1e-4, progress: bool = False) -> Trained:
-    """Train a V/A regressor with SGD, MSE and an L2 penalty; score it on the test split.
-
-    The model is built after seeding (``build()``), trained with :func:`mer_lib.train.fit`
-    (early stopping and the restored weights on the validation mean R²), and the test split
-    is predicted once at the end.
-
-    Args:
-        build: Returns the model (called after ``seed_everything(seed)``).
-        inputs: ``{split: (array, ...)}``: the model's positional inputs per split.
-        targets: ``{split: (clips, 2)}`` valence and arousal.
-        seed: Seeds the weights and the batch order.
-        device: Torch device.
-        epochs: Maximum epochs.
-        patience: Early-stopping patience.
-        batch_size: Clips per batch (64 in the paper).
-        learning_rate: SGD step size.
-        momentum: SGD momentum.
-        weight_decay: The L2 penalty (SGD ``weight_decay``).
-        progress: Show tqdm bars.
-
-    Returns:
-        :class:`~mer_lib.models.experiments.Trained` with the test :func:`va_scores`.
-    """
-    from mer_lib.repro import seed_everything
-    from mer_lib.train import fit, predict, tensor_loader
-
-    started = time.time()
-    seed_everything(seed)
-    model = build()
-
-    def loader(split: str, train: bool):
-        return tensor_loader(*inputs[split], targets[split], batch_size=batch_size, shuffle=train, seed=seed)
-
-    trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.SGD(trainable, lr=learning_rate, momentum=momentum, weight_decay=weight_decay)
-    history = fit(model, loader("train", True), loader("validation", False), nn.MSELoss(), optimizer,
-                  max_epochs=epochs, patience=patience, val_metric=selection_metric(2, False),
-                  device=device, progress=progress)
-    y_true, y_score = predict(model, loader("test", False), device)
-    return Trained(va_scores(y_true, y_score), model, history, time.time() - started, y_true, y_score)
-
-
-def va_scores(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
-    """Test metrics of V/A predictions ``(clips, 2)``.
-
-    Per dimension (``valence``, ``arousal``): ``r2_*`` (scikit-learn), ``mae_*``, ``mse_*`` and
-    ``range_ratio_*`` (range of the predictions / range of the observed values; < 1: the
-    predictions cover a narrower range). Quadrants read from the predicted and observed V/A:
-    ``q4_acc``, ``acc_q1``..``acc_q4`` (accuracy on the clips of each true quadrant; NaN when
-    the test split has none) and ``quadrant_acc_std`` (their spread: 0 = balanced).
-    """
-    y_true, y_pred = np.asarray(y_true, float), np.asarray(y_pred, float)
-    out = {}
-    for j, name in enumerate(("valence", "arousal")):
-        t, p = y_true[:, j], y_pred[:, j]
-        out[f"r2_{name}"] = metrics.r2(t, p)
-        out[f"mae_{name}"] = metrics.mae(t, p)
-        out[f"mse_{name}"] = metrics.mse(t, p)
-        out[f"range_ratio_{name}"] = float(np.ptp(p) / np.ptp(t)) if np.ptp(t) > 0 else float("nan")
-    out["r2_mean"] = (out["r2_valence"] + out["r2_arousal"]) / 2
-    q_true = metrics.quadrant(y_true[:, 0], y_true[:, 1])
-    q_pred = metrics.quadrant(y_pred[:, 0], y_pred[:, 1])
-    out["q4_acc"] = metrics.accuracy(q_true, q_pred)
-    per_quadrant = [float((q_pred[q_true == q] == q).mean()) if (q_true == q).any() else float("nan")
-                    for q in QUADRANTS]
-    out.update({f"acc_{q.lower()}": a for q, a in zip(QUADRANTS, per_quadrant)})
-    out["quadrant_acc_std"] = float(np.nanstd(per_quadrant))
-    return out
-
-
-# --- data preparation ---------------------------------------------------------------------------
-
-def require_experiments(dataset, experiments: Sequence[str]) -> None:
-    """Refuse, naming what is missing, a dataset that lacks a modality the experiments read.
-
-    Raises:
-        ValueError: An unknown experiment name.
-        DatasetError: From :meth:`MERDataset.require` (e.g. no ``comments``).
-    """
-    unknown = [e for e in experiments if e not in EXPERIMENTS]
-    if unknown:
-        raise ValueError(f"unknown experiment(s) {unknown}; choose from {list(EXPERIMENTS)}")
-    needed = sorted({m for e in experiments for m in EXPERIMENTS[e]})
-    dataset.require(modalities=needed, targets=("valence", "arousal"))
-
-
-def runnable_experiments(dataset, experiments: Sequence[str]) -> tuple[list[str], dict[str, str]]:
-    """The experiments the dataset's modalities allow, and why each other one is skipped."""
-    runnable, skipped = [], {}
-    for name in experiments:
-        missing = [m for m in EXPERIMENTS[name] if m not in dataset.modalities]
-        if missing:
-            skipped[name] = f"the dataset has no {' and no '.join(missing)}"
-        else:
-            runnable.append(name)
-    return runnable, skipped
-
-
-def with_quadrants(table: pd.DataFrame) -> pd.DataFrame:
-    """``table`` with a ``quadrant`` column read from its ``valence``/``arousal`` (if absent)."""
-    if "quadrant" in table.columns:
-        return table
-    return table.assign(quadrant=metrics.quadrant(table["valence"], table["arousal"]))
-
-
-def keep_fraction(table: pd.DataFrame, quadrant: str, fraction: float, seed: int = 0,
-                  split: str = "train") -> pd.DataFrame:
-    """Drop clips of one quadrant in one split, keeping a random ``fraction`` (at least one).
-
-    Used to make a quadrant under-represented in the training data, as Q2 is in the paper's
-    dataset; other quadrants and splits are untouched.
-    """
-    if not 0.0 < fraction <= 1.0:
-        raise ValueError(f"fraction must be in (0, 1], got {fraction}")
-    chosen = table.index[(table["split"] == split) & (table["quadrant"] == quadrant)]
-    keep = max(1, round(fraction * len(chosen))) if len(chosen) else 0
-    rng = np.random.default_rng(seed)
-    dropped = rng.permutation(chosen)[keep:]
-    return table.drop(index=dropped)
-
-
-def balance_summary(before: pd.DataFrame, after: pd.DataFrame, split: str = "train") -> pd.DataFrame:
-    """Per quadrant: clips before, removed, duplicated and after balancing (one split).
-
-    ``after`` is a :func:`mer_lib.features.balance.balance_quadrants` result (with its
-    ``duplicate`` column).
-    """
-    b, a = before[before["split"] == split], after[after["split"] == split]
-    rows = []
-    for q in QUADRANTS:
-        n_before = int((b["quadrant"] == q).sum())
-        part = a[a["quadrant"] == q]
-        originals = int((part["duplicate"] == 0).sum())
-        rows.append({"quadrant": q, "before": n_before, "removed": n_before - originals,
-                     "duplicated": int((part["duplicate"] > 0).sum()), "after": len(part)})
-    return pd.DataFrame(rows).set_index("quadrant")
-
-
-def augment_duplicate_texts(table: pd.DataFrame, column: str, fraction: float = 0.2,
-                            seed: int = 0) -> pd.DataFrame:
-    """Replace ``fraction`` of the words of the duplicated rows' ``column`` with WordNet synonyms.
-
-    Originals (``duplicate == 0``) are untouched; each duplicate gets its own draw, seeded by
-    ``seed``, its copy number and its source clip. The text is read as the feature extractors
-    read it (``lyrics`` or ``lyrics_path``; a list of comments is joined by newlines).
-    """
-    from mer_lib.features.pipeline import SOURCE_READERS
-    from mer_lib.features.text import require_text
-    from mer_lib.features.wordnet import replace_synonyms
-
-    out = table.copy()
-    out[column] = out[column].astype(object) if column in out.columns else None
-    for i in out.index[out["duplicate"] > 0]:
-        source, k = str(out.at[i, "source_track_id"]), int(out.at[i, "duplicate"])
-        rng = np.random.default_rng([int(seed), k, zlib.crc32(source.encode())])
-        text = require_text(SOURCE_READERS[column](out.loc[i].to_dict()), f"{column} of clip {source}")
-        out.at[i, column] = replace_synonyms(text, fraction, rng)
-    return out
-
-
-def excerpt_mfccs(table: pd.DataFrame, crop_seconds: float, seed: int = 0, **extract_options) -> dict:
-    """``{track_id: (20, frames)}`` MFCCs of the ``mmer_analysis_mfcc`` excerpt of each row.
-
-    A row's random crop is drawn with ``seed + duplicate``: a duplicated training clip gets a
-    new excerpt of its song (the paper's audio augmentation), originals the crop of ``seed``.
-    ``frames`` is :func:`excerpt_frames` of ``crop_seconds``.
-    """
-    from mer_lib import features
-
-    duplicate = table["duplicate"] if "duplicate" in table.columns else pd.Series(0, index=table.index)
-    out = {}
-    for k in sorted(duplicate.unique()):
-        out.update(features.extract(table[duplicate == k], "mmer_analysis_mfcc", seconds=float(crop_seconds),
-                                    seed=int(seed) + int(k), n_frames=excerpt_frames(crop_seconds),
-                                    **extract_options))
-    return {str(t): out[str(t)] for t in table["track_id"]}
-
-
-def embed_words(words: Mapping[str, np.ndarray], vectors, track_ids: Sequence[str],
-                max_words: int = TEXT_WORDS) -> np.ndarray:
-    """``(clips, max_words, dim)`` float32 Word2Vec sequences (zeros: padding, unknown words)."""
-    from mer_lib.features.word2vec import embed_sequence
-
-    return np.stack([embed_sequence(words[t], vectors, max_words) for t in track_ids])
-
-
-def oov_rate(words: Mapping[str, np.ndarray], vectors, track_ids: Sequence[str]) -> float:
-    """Share of the words of ``track_ids`` that ``vectors`` does not know."""
-    total = sum(len(words[t]) for t in track_ids)
-    unknown = sum(w not in vectors for t in track_ids for w in words[t])
-    return unknown / total if total else float("nan")

@@ -19,9 +19,8 @@ sequences instead of attending. ``context_only`` (title + artist → V/A) is the
 the paper implies but never reports. The two baselines of Table 2 are in
 :mod:`mer_lib.models.mer_baselines`.
 
-Training helpers used by the notebook with :func:`mer_lib.train.fit`: :func:`usable_clips`,
-:func:`stack_token_features`, :func:`fit_and_score`; the generic ones (:class:`ClipTensors`,
-:class:`MultiTaskLoss`, :func:`task_scores`...) are in :mod:`mer_lib.models.experiments`.
+How the paper is run — its result rows, inputs, loaders and the paper's numbers — is in
+:mod:`mer_lib.experiments.zhao2022`.
 
 Reference: Zhao, Ru, Yu, Wu, Li & Li, "Multimodal Music Emotion Recognition with
 Hierarchical Cross-Modal Attention Network", ICME 2022.
@@ -30,51 +29,17 @@ Notebook: ``04_zhao2022_hierarchical_attention``.
 
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+from typing import Sequence
 
-import numpy as np
-import pandas as pd
 import torch
 from torch import nn
 
 from mer_lib.models import register
-from mer_lib.models.blocks import ConvBlock
-from mer_lib.models.blocks_fusion import (CrossModalAttention, PredictionHead, masked_mean,
-                                          pad_and_concat, padding_mask)
-from mer_lib.models.experiments import (  # noqa: F401  (re-exported for the notebook)
-    SPLITS, ClipTensors, MultiTaskLoss, Trained, selection_metric, split_ids, stack_split, target_arrays,
-    task_scores)
+from mer_lib.models.blocks import ConvBlock, masked_mean
+from mer_lib.models.blocks_fusion import CrossModalAttention, PredictionHead, pad_and_concat, padding_mask
 
 CHANNELS = (32, 64, 128, 256, 128)
 N_MELS = 40
-#: Paper Table 2 and 3: R² (Eq. 4) on MSDD, F1 on MoodyLyrics; our row names.
-PAPER_TABLES = {
-    "hcman": {"r2eq4_valence": 0.306, "r2eq4_arousal": 0.311, "r2eq4_mean": 0.309, "f1_macro": 0.9614},
-    "delbouys2018": {"r2eq4_valence": 0.219, "r2eq4_arousal": 0.232, "r2eq4_mean": 0.226},
-    "delbouys2018_reproduced": {"r2eq4_valence": 0.197, "r2eq4_arousal": 0.242, "r2eq4_mean": 0.220,
-                                "f1_macro": 0.8623},
-    "pyrovolakis2021": {"r2eq4_valence": 0.258, "r2eq4_arousal": 0.270, "r2eq4_mean": 0.264,
-                        "f1_macro": 0.9432},
-    "non_hierarchical": {"r2eq4_valence": 0.289, "r2eq4_arousal": 0.297, "r2eq4_mean": 0.293,
-                         "f1_macro": 0.9562},
-    "direct_fusion": {"r2eq4_valence": 0.263, "r2eq4_arousal": 0.279, "r2eq4_mean": 0.271, "f1_macro": 0.9387},
-    "bimodal": {"r2eq4_valence": 0.278, "r2eq4_arousal": 0.291, "r2eq4_mean": 0.285, "f1_macro": 0.9528},
-}
-#: Result row → registered model; the order of Tables 2 and 3.
-ROW_MODELS = {
-    "hcman": "zhao2022_hcman",
-    "non_hierarchical": "zhao2022_non_hierarchical",
-    "direct_fusion": "zhao2022_direct_fusion",
-    "bimodal": "zhao2022_bimodal",
-    "delbouys2018": "delbouys2018",
-    "pyrovolakis2021": "pyrovolakis2021",
-    "context_only": "zhao2022_context_only",
-}
-
-
-def paper_results() -> dict[str, float]:
-    """The paper's Tables 2 and 3 as ``{"row.metric": value}`` (for ``Run.write_results``)."""
-    return {f"{row}.{metric}": value for row, values in PAPER_TABLES.items() for metric, value in values.items()}
 
 
 class AudioConvNet(nn.Module):
@@ -238,7 +203,7 @@ class ContextOnlyNet(nn.Module):
 
     def forward(self, context: torch.Tensor) -> torch.Tensor:
         if context.dim() == 3:
-            context = masked_mean(context, padding_mask(context))
+            context = masked_mean(context, padding_mask(context)[..., None], dim=1)
         return self.head(context)
 
 
@@ -270,132 +235,3 @@ def direct_fusion(**options) -> DirectFusionNet:
 def context_only(**options) -> ContextOnlyNet:
     """Title + artist alone."""
     return ContextOnlyNet(**options)
-
-
-# --- data and training helpers -----------------------------------------------------------------
-# The generic ones (splits, targets, the multi-task loss, scores) live in experiments.py and are
-# re-exported here, so ``zhao2022.split_ids`` keeps working in the notebook.
-
-#: Dataset modalities each result row reads (``words`` come from the lyrics).
-ROW_SOURCES = {
-    "hcman": ("audio", "lyrics", "context"),
-    "non_hierarchical": ("audio", "lyrics", "context"),
-    "direct_fusion": ("audio", "lyrics", "context"),
-    "bimodal": ("audio", "lyrics"),
-    "delbouys2018": ("audio", "lyrics"),
-    "pyrovolakis2021": ("audio", "lyrics"),
-    "context_only": ("context",),
-}
-#: Table columns that provide a modality for the feature extractors (any one suffices).
-SOURCE_COLUMNS = {"audio": ("audio_path", "midi_path"), "lyrics": ("lyrics", "lyrics_path"),
-                  "context": ("title", "artist")}
-
-
-def usable_clips(table: pd.DataFrame, modalities: Sequence[str], targets: Sequence[str]):
-    """The clips that have every modality and target a comparison needs, and a count per split.
-
-    A clip lacking one is left out of the whole comparison (every model sees the same clips).
-
-    Returns:
-        ``(kept rows, counts)``; ``counts`` is indexed by split with the columns ``clips``,
-        ``kept`` and ``without_<modality or target>`` (clips lacking it).
-    """
-    lacking = {}
-    for modality in modalities:
-        columns = [c for c in SOURCE_COLUMNS[modality] if c in table.columns]
-        present = table[columns].apply(lambda col: col.notna() & col.astype(str).str.strip().ne("")).any(axis=1)
-        lacking[f"without_{modality}"] = ~present
-    for target in targets:
-        lacking[f"without_{target}"] = table[target].isna()
-    lacking = pd.DataFrame(lacking, index=table.index)
-    keep = ~lacking.any(axis=1)
-    counts = pd.concat([table["split"].rename("split"), lacking, keep.rename("kept")], axis=1)
-    counts = counts.groupby("split").sum().reindex(list(SPLITS)).fillna(0).astype(int)
-    counts.insert(0, "clips", table["split"].value_counts().reindex(list(SPLITS)).fillna(0).astype(int))
-    return table[keep], counts
-
-
-def stack_token_features(features: Mapping[str, np.ndarray], track_ids: Sequence[str],
-                         length: int | None = None) -> np.ndarray:
-    """``(clips, length, dim)`` float32 from per-clip ``(rows, dim)`` token features.
-
-    Trailing all-zero rows are padding (the BERT extractor pads to its segment length), so
-    by default the stack is cut to the longest real length in ``features``: the same model
-    outputs, less attention compute. A clip absent from ``features`` gets all-zero rows.
-    """
-    some = next(iter(features.values()))
-    if length is None:
-        length = max(int(real_rows(x).max(initial=-1)) + 1 for x in features.values())
-    out = np.zeros((len(track_ids), max(length, 1), some.shape[-1]), dtype=np.float32)
-    for row, tid in enumerate(track_ids):
-        if tid in features:
-            x = features[tid][:length]
-            out[row, :len(x)] = x
-    return out
-
-
-def real_rows(x: np.ndarray) -> np.ndarray:
-    """Indices of the real (not all-zero) rows of a ``(rows, dim)`` array."""
-    return np.flatnonzero(np.abs(x).sum(axis=-1) > 0)
-
-
-def fit_and_score(row: str, arrays: Mapping[str, Mapping[str, object]], targets: Mapping[str, np.ndarray], *,
-                  n_regression: int, n_classes: int, seed: int, device, epochs: int, patience: int,
-                  batch_size: int = 32, learning_rate: float = 1e-3, crop_frames: int | None = None,
-                  regression_names: Sequence[str] = ("valence", "arousal"), progress: bool = False,
-                  **model_options) -> Trained:
-    """Train one result row's model with :func:`mer_lib.train.fit` and score it on the test split.
-
-    Early stopping and the restored weights use the validation split only
-    (:func:`selection_metric`); the test split is predicted once, at the end.
-
-    Args:
-        row: A key of :data:`ROW_MODELS` (``"hcman"``, ``"delbouys2018"``...).
-        arrays: ``{split: {input name: array}}`` for ``train``/``validation``/``test``; the
-            training ``"audio"`` may be a list of versions (original + augmented copies).
-            Only the inputs the model uses (its ``modalities``) are taken.
-        targets: ``{split: (clips, k)}`` in the layout of :class:`MultiTaskLoss`.
-        n_regression: Regression outputs (2 for V/A, 0 for none).
-        n_classes: Classes (0 for none).
-        seed: Seeds the weights, the batch order and the augmentation draws.
-        device: Torch device.
-        epochs: Maximum epochs.
-        patience: Early-stopping patience (epochs without validation improvement).
-        batch_size: Clips per batch.
-        learning_rate: Adam learning rate.
-        crop_frames: Random audio crop length for training (None: whole excerpt).
-        regression_names: Names of the regression targets in the scores.
-        progress: Show tqdm bars.
-        **model_options: Passed to the model constructor (``text_dim``, ``embeddings``...).
-
-    Returns:
-        :class:`Trained` with the test scores (:func:`task_scores`), the model (best
-        validation epoch), the training history, the wall time and the test targets and
-        outputs (for further analysis; the test split is not used for anything else).
-    """
-    import time
-
-    from torch.utils.data import DataLoader
-
-    from mer_lib import models
-    from mer_lib.repro import seed_everything
-    from mer_lib.train import fit, predict
-
-    started = time.time()
-    seed_everything(seed)
-    model = models.build(ROW_MODELS[row], n_regression=n_regression, n_classes=n_classes, **model_options)
-    classes = n_classes > 0
-
-    def loader(split: str, train: bool) -> DataLoader:
-        inputs = {name: arrays[split][name] for name in model.modalities}
-        data = ClipTensors(inputs, targets[split], crop_frames if train else None, seed)
-        return DataLoader(data, batch_size=batch_size, shuffle=train,
-                          generator=torch.Generator().manual_seed(seed))
-
-    optimizer = torch.optim.Adam((p for p in model.parameters() if p.requires_grad), lr=learning_rate)
-    history = fit(model, loader("train", True), loader("validation", False),
-                  MultiTaskLoss(n_regression, n_classes), optimizer, max_epochs=epochs, patience=patience,
-                  val_metric=selection_metric(n_regression, classes), device=device, progress=progress)
-    y_true, y_score = predict(model, loader("test", False), device)
-    scores = task_scores(y_true, y_score, n_regression, regression_names, classes)
-    return Trained(scores, model, history, time.time() - started, y_true, y_score)

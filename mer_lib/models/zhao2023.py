@@ -23,6 +23,9 @@ Long inputs are read in windows (:class:`~mer_lib.models.blocks_sequence.Windowe
 a branch trained on random crops of one window encodes a whole excerpt as the mean of its
 windows' vectors.
 
+This module holds the networks only; how the paper is run (its result rows, the clips cut
+to windows, two-stage training, reading the attention) is :mod:`mer_lib.experiments.zhao2023`.
+
 Reference: Zhao & Yoshii, "Multimodal Multifaceted Music Emotion Recognition Based on
 Self-Attentive Fusion of Psychology-Inspired Symbolic and Acoustic Features", APSIPA ASC 2023.
 Notebook: ``03_zhao2023_multifaceted_piano``.
@@ -30,20 +33,13 @@ Notebook: ``03_zhao2023_multifaceted_piano``.
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass
-
-import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
 
-from mer_lib import metrics
-from mer_lib.data.base import QUADRANTS
 from mer_lib.features.symbolic import PAD_ID, VOCAB_SIZE
 from mer_lib.models import register
-from mer_lib.models.blocks_sequence import ResidualCNN, WindowedEncoder, autocast, masked_mean
+from mer_lib.models.blocks import masked_mean
+from mer_lib.models.blocks_sequence import ResidualCNN, WindowedEncoder, autocast
 
 #: Branch name → the input it reads.
 BRANCH_INPUTS = {"symbolic": "tokens", "harmony": "chroma", "tone": "mfcc"}
@@ -52,19 +48,8 @@ BRANCHES = tuple(BRANCH_INPUTS)
 TONE_CHANNELS = (32, 32, 64, 64, 64, 64, 128)
 #: Frames of a 10 s window at 22,050 Hz with hop 512 (the acoustic branches' training crop).
 FRAME_WINDOW = 431
+#: MIDI-like tokens per window of the symbolic branch.
 TOKEN_WINDOW = 128
-#: Table I and Table III of the paper (EMOPIA, official split), by the notebook's row names.
-PAPER_RESULTS = {
-    "full": {"q4_acc": 0.692, "arousal_acc": 0.884, "valence_acc": 0.869},
-    "lstm_attn": {"q4_acc": 0.684, "arousal_acc": 0.882, "valence_acc": 0.833},
-    "symbolic_lr": {"q4_acc": 0.581, "arousal_acc": 0.849, "valence_acc": 0.651},
-    "audio_lr": {"q4_acc": 0.523, "arousal_acc": 0.919, "valence_acc": 0.558},
-    "short_chunk_resnet": {"q4_acc": 0.677, "arousal_acc": 0.887, "valence_acc": 0.704},
-    "symbolic_only": {"q4_acc": 0.690, "arousal_acc": 0.833, "valence_acc": 0.744},
-    "harmony_only": {"q4_acc": 0.514, "arousal_acc": 0.726, "valence_acc": 0.685},
-    "tone_only": {"q4_acc": 0.649, "arousal_acc": 0.871, "valence_acc": 0.711},
-    "no_mhsa": {"q4_acc": 0.639, "arousal_acc": 0.858, "valence_acc": 0.753},
-}
 
 
 class SymbolicBranch(nn.Module):
@@ -246,7 +231,13 @@ class Zhao2023Net(nn.Module):
     @classmethod
     def assemble(cls, branch_models: dict, head: FusionHead, **options) -> "Zhao2023Net":
         """A full model from trained single-branch models and a fusion head trained on their
-        (frozen) features: the two-stage training of the notebook, as one module."""
+        (frozen) features: the two-stage training of the notebook, as one module.
+
+        Args:
+            branch_models: ``{branch name: single-branch Zhao2023Net}``, in branch order.
+            head: The fusion head trained on those branches' vectors.
+            **options: Constructor options of the new model (``token_window``...).
+        """
         net = cls(branches=tuple(branch_models), fusion=head.fusion, **options)
         for name, model in branch_models.items():
             net.encoders[name].load_state_dict(model.encoders[name].state_dict())
@@ -264,193 +255,3 @@ def zhao2023(branches=BRANCHES, fusion: str = "mhsa", **options) -> Zhao2023Net:
 def zhao2023_fusion_head(in_dims, fusion: str = "mhsa", **options) -> FusionHead:
     """The fusion head alone, trained on frozen branch features."""
     return FusionHead(in_dims, fusion, **options)
-
-
-# --------------------------------------------------------------------------------------------
-# Reading the outputs: quadrants from (valence, arousal) probabilities or 4-class scores.
-# --------------------------------------------------------------------------------------------
-
-def va_targets(quadrants) -> np.ndarray:
-    """``(N, 2)`` float32 targets (high valence, high arousal) of quadrant labels."""
-    quadrants = np.asarray(quadrants)
-    high = [metrics.quadrant_valence(quadrants), metrics.quadrant_arousal(quadrants)]
-    return np.stack(high, axis=-1).astype(np.float32)
-
-
-def quadrant_targets(quadrants) -> np.ndarray:
-    """``(N,)`` int64 class indices (Q1 → 0 … Q4 → 3) of quadrant labels."""
-    return np.array([QUADRANTS.index(q) for q in quadrants], dtype=np.int64)
-
-
-def to_quadrants(values) -> np.ndarray:
-    """Quadrant labels from targets or model outputs.
-
-    Accepts ``(N, 2)`` (valence, arousal) probabilities or binary targets (threshold 0.5),
-    ``(N, 4)`` class scores (argmax) or ``(N,)`` class indices.
-    """
-    values = np.asarray(values)
-    if values.ndim == 1:
-        return np.array(QUADRANTS)[values.astype(int)]
-    if values.shape[1] == 2:
-        return metrics.quadrant(values[:, 0] - 0.5, values[:, 1] - 0.5)
-    if values.shape[1] == len(QUADRANTS):
-        return np.array(QUADRANTS)[values.argmax(axis=1)]
-    raise ValueError(f"cannot read quadrants from an array of shape {values.shape}")
-
-
-def quadrant_accuracy(y_true, y_score) -> float:
-    """4Q accuracy of model outputs against targets (the validation metric of every model)."""
-    return float(np.mean(to_quadrants(y_true) == to_quadrants(y_score)))
-
-
-def loss_for(targets: str):
-    """The training loss of a target kind: ``"va"`` → binary cross-entropy on the two
-    probabilities; ``"quadrant"`` → negative log-likelihood of 4-class log-probabilities."""
-    losses = {"va": F.binary_cross_entropy, "quadrant": F.nll_loss}
-    if targets not in losses:
-        raise ValueError(f"targets must be one of {sorted(losses)}, got {targets!r}")
-    return losses[targets]
-
-
-# --------------------------------------------------------------------------------------------
-# Experiment helpers: clips cut to windows, a train-then-test run, branch features, attention.
-# --------------------------------------------------------------------------------------------
-
-class ClipCrops(Dataset):
-    """Per-clip inputs cut to a fixed length: a random crop (training) or the start (evaluation).
-
-    Each item is ``({name: tensor, ...}, target)``. Integer arrays (tokens) become int64 padded
-    with :data:`~mer_lib.features.symbolic.PAD_ID`; float arrays become float32 padded with 0.
-
-    Notebook: ``03_zhao2023_multifaceted_piano``.
-
-    Args:
-        inputs: ``{name: [array per clip]}``; the cut axis is ``axes.get(name, -1)``.
-        targets: One target per clip.
-        lengths: ``{name: steps}`` each input is cut or padded to.
-        random_crop: Draw the crop's start uniformly (training); else start at 0.
-        seed: Seed of the crop positions.
-        axes: Axis to cut per input (default: the last).
-        report_lengths: Inputs that also get ``<name>_length``, their real (unpadded) steps.
-    """
-
-    def __init__(self, inputs: dict, targets, lengths: dict, *, random_crop: bool, seed: int = 0,
-                 axes: dict | None = None, report_lengths=()):
-        self.inputs, self.targets, self.lengths = inputs, np.asarray(targets), lengths
-        self.random_crop, self.axes, self.report_lengths = random_crop, dict(axes or {}), tuple(report_lengths)
-        self.rng = np.random.default_rng(seed)
-        sizes = {len(v) for v in inputs.values()} | {len(self.targets)}
-        if len(sizes) != 1:
-            raise ValueError(f"inputs and targets must have one length per clip, got sizes {sorted(sizes)}")
-
-    def __len__(self) -> int:
-        return len(self.targets)
-
-    def _cut(self, array: np.ndarray, name: str) -> tuple[torch.Tensor, int]:
-        axis, size = self.axes.get(name, -1) % array.ndim, self.lengths[name]
-        steps = array.shape[axis]
-        start = int(self.rng.integers(0, steps - size + 1)) if self.random_crop and steps > size else 0
-        piece = np.moveaxis(np.moveaxis(array, axis, 0)[start:start + size], 0, axis)
-        real = piece.shape[axis]
-        width = [(0, 0)] * array.ndim
-        width[axis] = (0, size - real)
-        is_tokens = np.issubdtype(array.dtype, np.integer)
-        piece = np.pad(piece, width, constant_values=PAD_ID if is_tokens else 0)
-        return torch.from_numpy(piece.astype(np.int64 if is_tokens else np.float32)), real
-
-    def __getitem__(self, index: int):
-        item = {}
-        for name, arrays in self.inputs.items():
-            item[name], real = self._cut(np.asarray(arrays[index]), name)
-            if name in self.report_lengths:
-                item[f"{name}_length"] = torch.tensor(real)
-        return item, torch.as_tensor(self.targets[index])
-
-
-def clip_loaders(table, inputs: dict, *, train_lengths: dict, eval_lengths: dict, targets: str = "va",
-                 batch_size: int = 32, seed: int = 0, axes: dict | None = None, report_lengths=(),
-                 crop_train: bool = True) -> dict:
-    """DataLoaders for the train, validation and test clips of ``table``.
-
-    Training clips are shuffled and randomly cropped to ``train_lengths`` (unless
-    ``crop_train`` is false: then they are read like the others, in order); validation and
-    test clips are read from their start, cut to ``eval_lengths``.
-
-    Args:
-        table: Rows with ``track_id``, ``split`` and ``quadrant``.
-        inputs: ``{name: {track_id: array}}`` (what :func:`mer_lib.features.extract` returns).
-        targets: ``"va"`` (two binary targets) or ``"quadrant"`` (class index).
-
-    Returns:
-        ``{"train": DataLoader, "validation": ..., "test": ...}``.
-    """
-    make_targets = {"va": va_targets, "quadrant": quadrant_targets}[targets]
-    loaders = {}
-    for split in ("train", "validation", "test"):
-        part = table[table["split"] == split]
-        ids = part["track_id"].astype(str).tolist()
-        crop = crop_train and split == "train"
-        clips = ClipCrops({name: [found[t] for t in ids] for name, found in inputs.items()},
-                          make_targets(part["quadrant"]), train_lengths if crop else eval_lengths,
-                          random_crop=crop, seed=seed, axes=axes, report_lengths=report_lengths)
-        loaders[split] = DataLoader(clips, batch_size=batch_size, shuffle=crop,
-                                    generator=torch.Generator().manual_seed(seed))
-    return loaders
-
-
-@dataclass
-class TrainedModel:
-    """A model after :func:`train_and_test`: the restored best-validation weights, the
-    training history, the fit's wall time and the test outputs."""
-
-    model: nn.Module
-    history: dict
-    seconds: float
-    best_epoch: int
-    y_true: np.ndarray
-    y_score: np.ndarray
-
-
-def train_and_test(model: nn.Module, loaders: dict, targets: str, *, lr: float, weight_decay: float,
-                   max_epochs: int, patience: int, device, progress: bool = False) -> TrainedModel:
-    """Adam + early stopping on validation 4Q accuracy (:func:`mer_lib.train.fit`), then one
-    pass over the test loader with the restored weights."""
-    from mer_lib import train
-
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
-    started = time.perf_counter()
-    history = train.fit(model, loaders["train"], loaders["validation"], loss_for(targets), optimizer,
-                        max_epochs, patience, quadrant_accuracy, device, progress)
-    seconds = time.perf_counter() - started
-    y_true, y_score = train.predict(model, loaders["test"], device)
-    return TrainedModel(model, history, seconds, train.best_epoch(history), y_true, y_score)
-
-
-@torch.no_grad()
-def branch_features(branch_models: dict, loader, device) -> tuple[list[np.ndarray], np.ndarray]:
-    """Frozen branch vectors of every clip of ``loader``: ``([array (N, dim) per branch], targets)``.
-
-    ``branch_models`` maps branch names to trained single-branch :class:`Zhao2023Net` models.
-    """
-    from mer_lib.train import to_device
-
-    for model in branch_models.values():
-        model.to(device).eval()
-    features, targets = [[] for _ in branch_models], []
-    for inputs, y in loader:
-        inputs = to_device(inputs, device)
-        for store, model in zip(features, branch_models.values()):
-            store.append(model.branch_features(**inputs)[0].cpu().numpy())
-        targets.append(y.numpy())
-    return [np.concatenate(f) for f in features], np.concatenate(targets)
-
-
-@torch.no_grad()
-def attention_weights(head: FusionHead, features: list[np.ndarray], device, batch_size: int = 256) -> np.ndarray:
-    """Self-attention weights of ``head`` on branch features: ``(N, heads, n_branches, n_branches)``."""
-    head.to(device).eval()
-    out = []
-    for start in range(0, len(features[0]), batch_size):
-        batch = [torch.as_tensor(f[start:start + batch_size], device=device) for f in features]
-        out.append(head(*batch, return_attention=True)[1].float().cpu().numpy())
-    return np.concatenate(out)

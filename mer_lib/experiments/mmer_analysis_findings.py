@@ -3,8 +3,11 @@
 * The report gives its results only as figures, so what can be compared is each **qualitative
   finding**: :data:`CLAIMS` states them with the number that tests each on our scores
   (:func:`evaluate_claims`); :func:`paper_results` writes them for ``Run.write_results``.
-* Its conclusion doubts the social-tag annotations: :func:`tag_counts` and
-  :func:`tag_regression` measure how much of valence/arousal the emotion-tag counts alone decide.
+* Its dataset: :func:`quadrant_statistics` (Q2 is scarce, :data:`PAPER_DATASET`).
+* Its conclusion doubts the social-tag annotations: :func:`tag_counts`, :func:`tag_summary`,
+  :func:`calmness_subsets` and :func:`subset_spread` show where the tags put the songs;
+  :func:`tag_regression` / :func:`tag_regressions` measure how much of valence/arousal the
+  emotion-tag counts alone decide; :func:`tag_statistics` gathers the numbers for the report.
 
 Reference: "Analysis of multimodal Music Emotion Recognition" (project report), sections
 "Results", "Comparative Analysis" and "Conclusion and Perspectives".
@@ -18,8 +21,10 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.linear_model import LinearRegression
 
 from mer_lib import metrics
+from mer_lib.data.social_tags import EMOTION_TAGS
 
 # --- the social-tag dataset ---------------------------------------------------------------------
 
@@ -27,8 +32,7 @@ def tag_counts(table: pd.DataFrame, tags: Sequence[str] | None = None) -> pd.Dat
     """Songs × emotion tags: how many listeners' tags name each emotion (0 when none)."""
     if "emotion_tags" not in table.columns:
         raise ValueError("tag_counts needs an 'emotion_tags' column ({tag: count} per song)")
-    if tags is None:
-        from mer_lib.data.social_tags import EMOTION_TAGS as tags
+    tags = EMOTION_TAGS if tags is None else tags
     return pd.DataFrame([{t: d.get(t, 0) for t in tags} for d in table["emotion_tags"]], index=table.index)
 
 
@@ -43,8 +47,6 @@ def tag_regression(table: pd.DataFrame, kind: str = "share", train: str = "train
         kind: ``"share"`` (each tag's share of the song's tag counts), ``"count"`` (raw
             counts) or ``"presence"`` (0/1).
     """
-    from sklearn.linear_model import LinearRegression
-
     counts = tag_counts(table).to_numpy(float)
     if kind == "share":
         x = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
@@ -61,6 +63,73 @@ def tag_regression(table: pd.DataFrame, kind: str = "share", train: str = "train
         model = LinearRegression().fit(x[fit_rows], y[fit_rows])
         out[f"r2_{name}"] = metrics.r2(y[test_rows], model.predict(x[test_rows]))
     return out
+
+
+#: Regression features of :func:`tag_regressions`, in table order.
+TAG_FEATURES = ("share", "count", "presence")
+#: The report's calmness figures: songs whose tags include these emotions.
+CALMNESS_SUBSETS = {"calmness": ("calmness",), "calmness & sadness": ("calmness", "sadness"),
+                    "calmness & happiness": ("calmness", "happiness")}
+
+
+def tag_regressions(table: pd.DataFrame) -> pd.DataFrame:
+    """:func:`tag_regression` for every kind of :data:`TAG_FEATURES`: one line per kind
+    (index ``tag features``), the columns ``r2_valence`` and ``r2_arousal``."""
+    regression = pd.DataFrame({kind: tag_regression(table, kind) for kind in TAG_FEATURES}).T
+    regression.index.name = "tag features"
+    return regression
+
+
+def tag_summary(counts: pd.DataFrame) -> pd.DataFrame:
+    """Per emotion tag (most frequent first): songs carrying it, their share, the summed counts."""
+    present = counts > 0
+    return pd.DataFrame({"songs": present.sum(), "share of songs": present.mean(),
+                         "tag count (sum)": counts.sum()}).sort_values("songs", ascending=False)
+
+
+def calmness_subsets(counts: pd.DataFrame) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Boolean song masks of :data:`CALMNESS_SUBSETS`: the songs whose tags include the
+    subset's emotions, and (``"only ..."``) those whose tags are exactly these emotions."""
+    present = counts > 0
+    subsets = {name: np.logical_and.reduce([present[tag].to_numpy() for tag in tags])
+               for name, tags in CALMNESS_SUBSETS.items()}
+    only = {f"only {name}": (present.sum(axis=1) == len(CALMNESS_SUBSETS[name])).to_numpy() & mask
+            for name, mask in subsets.items()}
+    return subsets, only
+
+
+def subset_spread(table: pd.DataFrame, masks: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Per song subset: its size, its share of the songs, and the mean and std of its V/A."""
+    return pd.DataFrame([{"songs": name, "count": int(mask.sum()), "share": float(mask.mean()),
+                          "valence mean": table["valence"][mask].mean(), "valence std": table["valence"][mask].std(),
+                          "arousal mean": table["arousal"][mask].mean(), "arousal std": table["arousal"][mask].std()}
+                         for name, mask in masks.items()]).set_index("songs")
+
+
+def tag_statistics(table: pd.DataFrame, counts: pd.DataFrame, regression: pd.DataFrame) -> dict[str, float]:
+    """The annotation numbers of the report's ``dataset`` line: the share of songs tagged
+    calmness, distinct V/A points, tags per song, and every :func:`tag_regressions` R²
+    (``tag_r2_<kind>_<dimension>``)."""
+    present = counts > 0
+    distinct = len(table[["valence", "arousal"]].round(6).drop_duplicates())
+    return {"share_with_calmness": float(present["calmness"].to_numpy().mean()), "distinct_va_points": distinct,
+            "tags_per_song": float(present.sum(axis=1).mean()),
+            **{f"tag_r2_{kind}_{d}": float(regression.loc[kind, f"r2_{d}"])
+               for kind in regression.index for d in ("valence", "arousal")}}
+
+
+def quadrant_statistics(table: pd.DataFrame, quadrant_counts: pd.DataFrame) -> dict[str, float]:
+    """The dataset's size, each quadrant's share of all songs, and whether Q2 is the smallest
+    quadrant (:data:`PAPER_DATASET`).
+
+    Args:
+        table: The dataset's table (one row per song).
+        quadrant_counts: Its split × quadrant counts with an ``all`` line.
+    """
+    shares = quadrant_counts.div(quadrant_counts.sum(axis=1), axis=0)
+    return {"n_songs": len(table),
+            **{f"share_{q.lower()}": float(shares.loc["all", q]) for q in metrics.QUADRANTS},
+            "q2_smallest_quadrant": float(quadrant_counts.loc["all"].idxmin() == "Q2")}
 
 
 # --- the paper's findings -----------------------------------------------------------------------

@@ -1,4 +1,6 @@
-"""Quadrant balancing of the training split: duplicate or remove clips to a fixed count per quadrant.
+"""Class balancing of a table: quadrants of the training split to a fixed count, or classes downsampled.
+
+:func:`balance_quadrants` duplicates or removes training clips to a fixed count per quadrant.
 
 Only training rows change; validation and test rows are returned untouched, so a balanced
 table never leaks a clip across splits. A duplicate keeps every column of its original and
@@ -8,7 +10,8 @@ and ``duplicate`` its copy number (0 for originals), so the caller can augment d
 
 Reference: mmer_analysis project, "Data Augmentation" (duplicate under-represented quadrants and
 remove random clips of over-represented ones until each has 3000).
-Notebook: the ``mmer_analysis`` notebook.
+Notebook: ``05_mmer_analysis_unimodal_fusion`` (:func:`balance_quadrants`),
+``01_jeon2017_end_to_end_polarity`` (:func:`balance_classes`).
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from mer_lib.data.base import QUADRANTS
+from mer_lib.metrics import QUADRANTS
 
 
 def balance_quadrants(table, per_quadrant: int, seed: int = 0, split: str = "train",
@@ -71,3 +74,22 @@ def _resample(rows: pd.DataFrame, size: int, rng: np.random.Generator) -> pd.Dat
     out = rows.iloc[order].assign(source_track_id=rows["track_id"].to_numpy()[order], duplicate=copy)
     out["track_id"] = [t if k == 0 else f"{t}#dup{k}" for t, k in zip(out["source_track_id"], copy)]
     return out
+
+
+def balance_classes(table: pd.DataFrame, column: str = "polarity", seed: int = 0) -> pd.DataFrame:
+    """Randomly downsample every class to the smallest class's size (seeded; table order kept).
+
+    Raises:
+        ValueError: The column is missing or holds fewer than two classes.
+    """
+    if column not in table.columns:
+        raise ValueError(f"cannot balance: the table has no {column!r} column")
+    sizes = table[column].value_counts()
+    if len(sizes) < 2:
+        raise ValueError(f"cannot balance {column!r}: need two classes, got {sizes.to_dict()}")
+    rng = np.random.default_rng(seed)
+    keep = []
+    for label in sorted(sizes.index):
+        rows = np.flatnonzero(table[column].to_numpy() == label)
+        keep.extend(rng.choice(rows, size=sizes.min(), replace=False))
+    return table.iloc[np.sort(keep)]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from mer_lib.features.balance import balance_quadrants
+from mer_lib.data.balance import balance_quadrants
 
 TRAIN_COUNTS = {"Q1": 10, "Q2": 2, "Q3": 5, "Q4": 7}
 

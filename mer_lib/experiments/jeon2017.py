@@ -1,0 +1,320 @@
+"""How Jeon et al. 2017's Table 1 is run: its six rows, polarity labels, filters, vocabularies, scores.
+
+The networks are in :mod:`mer_lib.models.jeon2017`; this module says what each row of Table 1
+reads (:data:`ROWS`) and how a dataset's table becomes its inputs and targets:
+
+* polarity labels (:func:`polarity_labels`: the dataset's own ``polarity`` column, or a
+  cluster → polarity map for MIREX-like data, checked by :func:`check_polarity_map`);
+* the paper's lyrics filter (:func:`lyric_word_counts`, :func:`eligible_clips`: at least 30 words);
+* one run per seed (:func:`prepare_run`): the eligible clips class-balanced and split afresh
+  (:func:`mer_lib.data.splits.fresh_split`), a vocabulary built on the training lyrics only
+  (:func:`encode_lyrics`), the per-split arrays and :func:`class_targets`;
+* what a row's network is built and fed with (:func:`build_options`, :func:`loaders`) and how
+  its test outputs are scored (:func:`scores`), for :func:`mer_lib.train.fit_and_test`;
+* the analysis of the notebook's last sections (:func:`best_rows`, :func:`lyrics_vs_audio`,
+  :func:`mel_statistics` for the audio's linear floor).
+
+Reference: Jeon, Kim, Kim, Kim, Park & Ha, "Music Emotion Recognition via End-to-End Multimodal
+Neural Networks", RecSys 2017 (poster).
+Notebook: ``01_jeon2017_end_to_end_polarity``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from torch.utils.data import DataLoader
+
+from mer_lib import metrics, models, train
+from mer_lib.data import splits
+from mer_lib.data.base import SPLITS
+from mer_lib.experiments import rows
+from mer_lib.experiments.rows import Row
+from mer_lib.features.pipeline import SOURCE_READERS
+from mer_lib.features.registry import FeatureError
+from mer_lib.features.text import Vocabulary, tokenize
+from mer_lib.models import jeon2017 as networks
+
+#: Class index order of the two outputs.
+POLARITIES = ("negative", "positive")
+#: The paper drops lyrics of fewer words.
+MIN_LYRIC_WORDS = 30
+
+#: Table 1 of the paper: accuracy (mean of 5 random 90/10 splits, validation) per row.
+PAPER_TABLE1 = {"audio_cnn": 0.6479, "audio_rnn": 0.6303, "audio_crnn": 0.6619,
+                "lyrics_cnn": 0.7815, "lyrics_rnn": 0.7716, "multimodal": 0.8046}
+
+_AUDIO = {"inputs": ("audio",), "modalities": ("audio",), "targets": ("polarity",),
+          "options": {"n_mels": networks.N_MELS}}
+_LYRICS = {"inputs": ("lyrics",), "modalities": ("lyrics",), "targets": ("polarity",)}
+
+#: Table 1's rows, in its order: each trains one registered ``jeon2017_<row>`` model.
+ROWS = rows.table(
+    Row("audio_cnn", model="jeon2017_audio_cnn", **_AUDIO),
+    Row("audio_rnn", model="jeon2017_audio_rnn", **_AUDIO),
+    Row("audio_crnn", model="jeon2017_audio_crnn", **_AUDIO),
+    Row("lyrics_cnn", model="jeon2017_lyrics_cnn", **_LYRICS),
+    Row("lyrics_rnn", model="jeon2017_lyrics_rnn", **_LYRICS),
+    Row("multimodal", model="jeon2017_multimodal", inputs=("audio", "lyrics"), modalities=("audio", "lyrics"),
+        targets=("polarity",), options={"n_mels": networks.N_MELS}),
+)
+
+
+def paper_results() -> dict[str, float]:
+    """The paper's Table 1 as ``{"<row>.acc": value}`` (for ``Run.write_results``)."""
+    return {f"{row}.acc": value for row, value in PAPER_TABLE1.items()}
+
+
+def modality_group(row: Row) -> str:
+    """``"audio"``, ``"lyrics"`` or ``"both"``: what a row reads, as Figure 2 groups the rows."""
+    return row.modalities[0] if len(row.modalities) == 1 else "both"
+
+
+# --- labels and filters -------------------------------------------------------------------------
+
+def check_polarity_map(polarity_map: Mapping, clusters: Sequence[int] = (1, 2, 3, 4, 5)) -> dict[int, str]:
+    """A cluster → polarity map with int keys, checked.
+
+    Raises:
+        ValueError: A key that is not one of ``clusters``, or a value other than
+            ``"positive"``/``"negative"`` (naming it).
+    """
+    checked = {}
+    for key, value in dict(polarity_map).items():
+        try:
+            cluster = int(key)
+        except (TypeError, ValueError):
+            cluster = None
+        if cluster not in clusters:
+            raise ValueError(f"POLARITY_MAP: unknown cluster {key!r}; the dataset's clusters are {list(clusters)}")
+        if value not in POLARITIES:
+            raise ValueError(f"POLARITY_MAP: cluster {key!r} maps to {value!r}; use one of {list(POLARITIES)}")
+        checked[cluster] = value
+    if len(set(checked.values())) < 2:
+        raise ValueError(f"POLARITY_MAP must give both polarities, got {checked}")
+    return checked
+
+
+def polarity_labels(table: pd.DataFrame, polarity_map: Mapping | None = None) -> pd.Series:
+    """Polarity per clip: ``"positive"``, ``"negative"`` or NaN (no label: left out).
+
+    With a non-empty ``polarity_map`` it is read from the ``cluster`` column (clusters absent
+    from the map get NaN: the stricter variants drop them, as the paper drops ambiguous
+    tracks); otherwise the table's own ``polarity`` column is used.
+
+    Raises:
+        ValueError: A bad map (see :func:`check_polarity_map`), or a table with neither a
+            ``polarity`` column nor (with a map) a ``cluster`` column.
+    """
+    if polarity_map:
+        if "cluster" not in table.columns:
+            raise ValueError("POLARITY_MAP needs a 'cluster' column, which this dataset lacks; "
+                             "use POLARITY_MAP: {} to read its 'polarity' column")
+        clusters = sorted(int(c) for c in table["cluster"].dropna().unique())
+        mapping = check_polarity_map(polarity_map, clusters)
+        return table["cluster"].map(lambda c: mapping.get(int(c)) if pd.notna(c) else None).rename("polarity")
+    if "polarity" not in table.columns or table["polarity"].isna().all():
+        raise ValueError("the dataset has no 'polarity' column: give POLARITY_MAP (cluster → polarity)")
+    bad = set(table["polarity"].dropna()) - set(POLARITIES)
+    if bad:
+        raise ValueError(f"unknown polarity values {sorted(bad)}; expected {list(POLARITIES)}")
+    return table["polarity"].copy()
+
+
+def lyric_word_counts(table: pd.DataFrame) -> pd.Series:
+    """Words per lyric (all words, before the open-class filter); 0 where a clip has no lyrics."""
+    counts = []
+    for row in table.to_dict("records"):
+        try:
+            counts.append(len(tokenize(str(SOURCE_READERS["lyrics"](row)))))
+        except FeatureError:  # no lyrics
+            counts.append(0)
+    return pd.Series(counts, index=table.index, name="lyric_words")
+
+
+def eligible_clips(table: pd.DataFrame, polarity: pd.Series, min_words: int = MIN_LYRIC_WORDS,
+                   group: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The clips the paper's filters keep: a polarity, lyrics, at least ``min_words`` words.
+
+    Args:
+        table: Dataset table (``audio_path``/``lyrics``/``lyrics_path``...).
+        polarity: :func:`polarity_labels` of ``table``.
+        min_words: Fewest lyric words (the paper: 30).
+        group: Column to count by (e.g. ``"cluster"``); default the polarity.
+
+    Returns:
+        ``(kept rows with a "polarity" column, counts)``; ``counts`` has one row per group and
+        the columns ``clips``, ``no_polarity``, ``without_lyrics``, ``under_<min_words>_words``,
+        ``eligible`` (each clip counted under the first reason that drops it).
+    """
+    words = lyric_word_counts(table)
+    no_polarity = polarity.isna()
+    no_lyrics = ~no_polarity & (words == 0)
+    short = ~no_polarity & ~no_lyrics & (words < min_words)
+    keep = ~(no_polarity | no_lyrics | short)
+    by = table[group] if group else polarity.fillna("none")
+    reasons = pd.DataFrame({"clips": 1, "no_polarity": no_polarity, "without_lyrics": no_lyrics,
+                            f"under_{min_words}_words": short, "eligible": keep}, index=table.index)
+    counts = reasons.groupby(by.to_numpy()).sum().astype(int)
+    counts.index.name = group or "polarity"
+    if group:
+        counts.insert(0, "polarity", polarity.groupby(by.to_numpy()).first().reindex(counts.index).fillna("–"))
+    kept = table[keep].assign(polarity=polarity[keep], lyric_words=words[keep])
+    return kept, counts
+
+
+# --- one run's data ------------------------------------------------------------------------------
+
+def encode_lyrics(words: Mapping[str, np.ndarray], ids: Mapping[str, Sequence[str]],
+                  max_words: int = networks.MAX_WORDS):
+    """Vocabulary built on the training split only, and ``{split: (clips, max_words)}`` word ids.
+
+    Args:
+        words: ``{track_id: word array}`` (the ``jeon2017_lyrics_words`` feature).
+        ids: ``{split: [track_id, ...]}`` with a ``"train"`` entry.
+        max_words: Sequence length (ids right-padded with 0).
+
+    Returns:
+        ``(vocabulary, {split: int64 array})``; words unseen in training map to ``<unk>`` (1).
+    """
+    if "train" not in ids or not len(ids["train"]):
+        raise ValueError("encode_lyrics needs a non-empty 'train' split to build the vocabulary on")
+    vocabulary = Vocabulary.build([list(words[t]) for t in ids["train"]])
+    return vocabulary, {s: vocabulary.encode_many([words[t] for t in tids], max_words) for s, tids in ids.items()}
+
+
+def class_targets(polarity: pd.Series) -> np.ndarray:
+    """``(clips, 1)`` float32 class indices in :data:`POLARITIES` order (the trainer's layout)."""
+    index = {p: i for i, p in enumerate(POLARITIES)}
+    bad = set(polarity) - set(index)
+    if bad:
+        raise ValueError(f"unknown polarity values {sorted(map(str, bad))}; expected {list(POLARITIES)}")
+    return polarity.map(index).to_numpy(dtype=np.float32)[:, None]
+
+
+@dataclass
+class RunData:
+    """One seed's data, shared by every row of that seed (same clips, same split).
+
+    Attributes:
+        table: The balanced eligible clips with this seed's ``split`` column.
+        vocabulary: Built on the training lyrics.
+        arrays: ``{split: {"audio": (clips, n_mels, frames), "lyrics": (clips, words) int64}}``.
+        targets: ``{split: (clips, 1) float32}`` (:func:`class_targets`).
+    """
+
+    table: pd.DataFrame
+    vocabulary: Vocabulary
+    arrays: dict
+    targets: dict
+
+    def split_sizes(self) -> pd.DataFrame:
+        """Clips per split (rows, in :data:`SPLITS` order) and polarity (columns)."""
+        return self.table.groupby(["split", "polarity"]).size().unstack().loc[list(SPLITS)]
+
+    def unknown_share(self) -> dict[str, float]:
+        """Per split, the share of ``<unk>`` among the (non-padding) word ids."""
+        return {s: float((a["lyrics"] == 1).sum() / max((a["lyrics"] > 0).sum(), 1)) for s, a in self.arrays.items()}
+
+
+def prepare_run(eligible: pd.DataFrame, mel: Mapping[str, np.ndarray], words: Mapping[str, np.ndarray], seed: int,
+                fractions: Sequence[float] = (0.7, 0.1, 0.2), balance: bool = True,
+                max_words: int = networks.MAX_WORDS) -> RunData:
+    """One seed's run: balance and split the eligible clips afresh, build the vocabulary, stack the arrays.
+
+    Args:
+        eligible: :func:`eligible_clips`' kept rows.
+        mel: ``{track_id: (n_mels, frames)}`` (the ``jeon2017_mel`` feature).
+        words: ``{track_id: word array}`` (the ``jeon2017_lyrics_words`` feature).
+        seed: Seeds the balancing and the split (:func:`mer_lib.data.splits.fresh_split`).
+        fractions: Train / validation / test shares.
+        balance: Downsample the majority class first.
+        max_words: Word ids per clip.
+    """
+    table = splits.fresh_split(eligible, "polarity", seed, fractions, balance=balance)
+    ids = splits.split_ids(table)
+    vocabulary, word_ids = encode_lyrics(words, ids, max_words)
+    arrays = {s: {"audio": np.stack([mel[t] for t in tids]), "lyrics": word_ids[s]} for s, tids in ids.items()}
+    targets = {s: class_targets(table.loc[table.split == s, "polarity"]) for s in ids}
+    return RunData(table, vocabulary, arrays, targets)
+
+
+# --- building, feeding and scoring a row ---------------------------------------------------------
+
+def build_options(row: Row, vocab_size: int) -> dict:
+    """The sizes only a run knows that the row's inputs need: ``vocab_size`` for a row reading lyrics.
+
+    Use as ``row.build(**build_options(row, len(vocabulary)), dropout=...)``; the fixed sizes
+    (``n_mels``) are in the row's ``options``.
+    """
+    needs = {"audio": {}, "lyrics": {"vocab_size": vocab_size}}
+    return {key: value for name in row.inputs for key, value in needs[name].items()}
+
+
+def parameter_counts(chosen: Sequence[Row], vocab_size: int) -> pd.DataFrame:
+    """Trainable parameters of each row's network for a vocabulary size, indexed by row."""
+    return pd.DataFrame([{"row": row.name, "model": row.model,
+                          "parameters": models.count_parameters(row.build(**build_options(row, vocab_size)))}
+                         for row in chosen]).set_index("row")
+
+
+def loaders(row: Row, arrays: Mapping[str, Mapping[str, np.ndarray]], targets: Mapping[str, np.ndarray], *,
+            seed: int, batch_size: int) -> dict[str, DataLoader]:
+    """``{split: DataLoader}`` of the inputs ``row`` reads; only ``train`` is shuffled (seeded)."""
+    return {split: train.clip_loader({name: arrays[split][name] for name in row.inputs}, targets[split],
+                                     batch_size=batch_size, shuffle=split == "train", seed=seed)
+            for split in SPLITS}
+
+
+def scores(y_true: np.ndarray, y_score: np.ndarray) -> dict[str, float]:
+    """Test metrics: ``acc`` (the paper's) and ``f1_macro`` of the arg-max class."""
+    both = metrics.task_scores(y_true, y_score, n_regression=0, classes=True)
+    return {"acc": both["acc"], "f1_macro": both["f1_macro"]}
+
+
+# --- analysis ------------------------------------------------------------------------------------
+
+def best_rows(scores_per_seed: pd.DataFrame, names: Sequence[str]) -> dict[str, str]:
+    """The row of each modality group (audio, lyrics, both) with the best mean validation accuracy.
+
+    Args:
+        scores_per_seed: One line per (row, seed) with ``row`` and ``val_acc`` columns.
+        names: The rows run, in order (the first of equal rows wins).
+
+    Returns:
+        ``{group: row}`` for the groups that have a row, in the order audio, lyrics, both.
+    """
+    val_acc = scores_per_seed.groupby("row", sort=False)["val_acc"].mean()
+    out = {}
+    for group in ("audio", "lyrics", "both"):
+        members = [r for r in names if modality_group(ROWS[r]) == group]
+        if members:
+            out[group] = max(members, key=lambda r: val_acc.loc[r])
+    return out
+
+
+def lyrics_vs_audio(scores_per_seed: pd.DataFrame, best_audio: str, best_lyrics: str) -> pd.DataFrame:
+    """The best lyrics row's test accuracy minus the best audio row's, paired by seed, next to the paper's gap.
+
+    Returns:
+        One line indexed by ``best audio row``: ``best lyrics row``, the mean difference, its std
+        over seeds (NaN for one seed), ``seeds where lyrics win`` (``"k/n"``) and the paper's
+        ``lyrics_cnn − audio_crnn``.
+    """
+    diff = (scores_per_seed[scores_per_seed.row == best_lyrics].set_index("seed")["acc"]
+            - scores_per_seed[scores_per_seed.row == best_audio].set_index("seed")["acc"])
+    return pd.DataFrame({"best audio row": [best_audio], "best lyrics row": [best_lyrics],
+                         "lyrics minus audio (test acc, mean)": [diff.mean()],
+                         "std over seeds": [diff.std(ddof=1) if len(diff) > 1 else np.nan],
+                         "seeds where lyrics win": [f"{int((diff > 0).sum())}/{len(diff)}"],
+                         "paper (lyrics_cnn - audio_crnn)": [PAPER_TABLE1["lyrics_cnn"] - PAPER_TABLE1["audio_crnn"]]
+                         }).set_index("best audio row")
+
+
+def mel_statistics(mel: Mapping[str, np.ndarray], ids: Sequence[str]) -> np.ndarray:
+    """``(clips, 2 · n_mels)``: every band's mean, then its standard deviation, over time."""
+    return np.stack([np.concatenate([mel[t].mean(axis=1), mel[t].std(axis=1)]) for t in ids])
+

@@ -1,0 +1,281 @@
+"""How Rajamani et al. (2020) are run: Table 1's rows, the published results, inputs and scores.
+
+Table 1 has five trained networks (:data:`ROWS` with a ``model``: the VGG-ish baseline of
+:mod:`mer_lib.models.rajamani2020`, stand-alone self-attention in layer 3, 4 or 5, AReLU) and
+two late fusions, rows that train nothing and average the sigmoid scores of trained rows
+(``reuses``; :func:`mer_lib.models.blocks.late_fusion`). Every network is trained with
+:func:`mer_lib.train.fit_and_test` (binary cross-entropy, early stopping on the validation
+macro ROC-AUC); :func:`score_row` then tunes the decision thresholds on validation and scores
+the test split.
+
+Profile ``mediaeval`` also recomputes the test results of the team's published prediction
+files (:data:`PUBLISHED`, :func:`recompute_published`).
+
+Reference: Rajamani, Rajamani & Schuller, "Emotion and Theme Recognition in Music Using
+Attention-Based Methods", MediaEval 2020 Workshop.
+Notebook: ``02_rajamani2020_attention_tagging``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.preprocessing import MultiLabelBinarizer
+from torch import nn
+
+from mer_lib import features, metrics, models, train
+from mer_lib.data import SPLITS, mediaeval2020
+from mer_lib.experiments import rows
+from mer_lib.experiments.rows import Row
+from mer_lib.features.audio import SILENCE_DB, fix_frames
+from mer_lib.models.blocks import AReLU, late_fusion
+from mer_lib.models.rajamani2020 import REAL_INPUT
+
+#: What a trained row of Table 1 reads and predicts.
+_NETWORK = {"model": "rajamani2020_vggish", "inputs": ("mel",), "modalities": ("audio",), "targets": ("tags",)}
+
+#: Table 1 of the paper: five networks (rows 1–5, their options those of
+#: :class:`~mer_lib.models.rajamani2020.VGGishTagger`) and two late fusions (rows 6–7).
+ROWS = rows.table(
+    Row("baseline", **_NETWORK, options={}),
+    Row("sa_layer3", **_NETWORK, options={"attention_layers": (3,)}),
+    Row("sa_layer4", **_NETWORK, options={"attention_layers": (4,)}),
+    Row("sa_layer5", **_NETWORK, options={"attention_layers": (5,)}),
+    Row("arelu", **_NETWORK, options={"activation": "arelu"}),
+    Row("fusion_sa3_arelu", model="", reuses=("sa_layer3", "arelu")),
+    Row("fusion_all", model="", reuses=("baseline", "sa_layer3", "arelu")),
+)
+
+#: Table 1 of the paper (test set of MediaEval 2020).
+PAPER_TABLE1 = {
+    "baseline": {"gflops": 3.32, "params": 448122, "roc_auc": 0.725, "pr_auc": 0.107},
+    "sa_layer3": {"gflops": 2.94, "params": 350074, "roc_auc": 0.716, "pr_auc": 0.108},
+    "sa_layer4": {"gflops": 3.28, "params": 350074, "roc_auc": 0.723, "pr_auc": 0.108},
+    "sa_layer5": {"gflops": 3.32, "params": 399098, "roc_auc": 0.716, "pr_auc": 0.101},
+    "arelu": {"gflops": 3.32, "params": 448132, "roc_auc": 0.728, "pr_auc": 0.107},
+    "fusion_sa3_arelu": {"roc_auc": 0.732, "pr_auc": 0.114},
+    "fusion_all": {"roc_auc": 0.735, "pr_auc": 0.118},
+}
+
+#: The published MediaEval 2020 systems: our row → (prediction file prefix, Table 1 row).
+PUBLISHED = {
+    "sub1_arelu": ("Submission1", "arelu"),
+    "sub2_attention": ("Submission2", "sa_layer3"),
+    "sub3_fusion": ("Submission3", "fusion_sa3_arelu"),
+    "sub4_fusion_vggish": ("Submission4", "fusion_all"),
+    "vggish_baseline": ("baseline_vggish", "baseline"),
+}
+
+#: Batch size of the validation and test loaders (prediction only).
+EVAL_BATCH_SIZE = 64
+
+
+def networks() -> list[Row]:
+    """The rows of :data:`ROWS` that train a network (Table 1, rows 1–5), in table order."""
+    return [row for row in ROWS.values() if row.model]
+
+
+def members(row: Row) -> tuple[str, ...]:
+    """The trained rows whose scores ``row`` averages: its ``reuses``, or itself for a network."""
+    return row.reuses or (row.name,)
+
+
+def paper_results(names=None, metric_names=("roc_auc", "pr_auc")) -> dict[str, float]:
+    """Table 1 as ``{"<row>.<metric>": value}`` (for ``Run.write_results``), row by row.
+
+    Args:
+        names: The rows to report (default every row of :data:`ROWS`).
+        metric_names: The metrics of each row, in this order.
+    """
+    return {f"{name}.{metric}": PAPER_TABLE1[name][metric]
+            for name in (names if names is not None else ROWS) for metric in metric_names}
+
+
+def complexity(n_tags: int = 56, input_shape=(1, *REAL_INPUT)) -> pd.DataFrame:
+    """Measured ``params`` and ``gflops`` of every network row at the paper's width and input.
+
+    Returns:
+        Indexed by row, float columns ``params`` and ``gflops``.
+    """
+    measured = {}
+    for row in networks():
+        model = row.build(n_tags=n_tags)
+        measured[row.name] = {"params": models.count_parameters(model), "gflops": models.gflops(model, input_shape)}
+    return pd.DataFrame(measured).T
+
+
+def complexity_vs_paper(measured: pd.DataFrame) -> pd.DataFrame:
+    """:func:`complexity` next to Table 1, with each row's saving relative to the baseline."""
+    cost = pd.DataFrame({
+        "params (ours)": measured["params"].astype(int),
+        "params (paper)": [PAPER_TABLE1[v]["params"] for v in measured.index],
+        "GFLOPs (ours)": measured["gflops"].round(3),
+        "GFLOPs (paper)": [PAPER_TABLE1[v]["gflops"] for v in measured.index],
+    })
+    baseline = cost.loc["baseline"]
+    for what in ("params", "GFLOPs"):
+        for who in ("ours", "paper"):
+            cost[f"{what} saved ({who})"] = (1 - cost[f"{what} ({who})"] / baseline[f"{what} ({who})"]).map("{:.1%}".format)
+    return cost
+
+
+def complexity_long(measured: pd.DataFrame) -> pd.DataFrame:
+    """Tidy frame (``row``, ``source``, ``quantity``, ``value``) of measured and published
+    parameters (in thousands) and GFLOPs, for a grouped bar chart."""
+    records = []
+    for name in measured.index:
+        for column, quantity, scale in (("params", "parameters (thousands)", 1000), ("gflops", "GFLOPs", 1)):
+            records.append({"row": name, "source": "measured", "quantity": quantity,
+                            "value": measured.loc[name, column] / scale})
+            records.append({"row": name, "source": "paper", "quantity": quantity,
+                            "value": PAPER_TABLE1[name][column] / scale})
+    return pd.DataFrame(records)
+
+
+def recompute_published(truth: np.ndarray, predictions: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """The published systems' test scores recomputed, next to the challenge's and Table 1's.
+
+    Args:
+        truth: The test ground truth ``(tracks, 56)``.
+        predictions: ``{row of PUBLISHED: scores (tracks, 56)}``.
+
+    Returns:
+        Indexed by row: ROC-AUC and PR-AUC (ours, published to four decimals, Table 1), the
+        micro averages, and ``agree to 4 decimals`` (ours rounded == published).
+    """
+    recomputed = {}
+    for row, (name, table1_row) in PUBLISHED.items():
+        published_name = next(k for k in mediaeval2020.PUBLISHED_MACRO if k.startswith(name))
+        ours = metrics.tagging_scores(truth, predictions[row])
+        roc, pr = mediaeval2020.PUBLISHED_MACRO[published_name]
+        recomputed[row] = {"ROC-AUC (ours)": ours["roc_auc"], "ROC-AUC (published)": roc,
+                           "ROC-AUC (Table 1)": PAPER_TABLE1[table1_row]["roc_auc"],
+                           "PR-AUC (ours)": ours["pr_auc"], "PR-AUC (published)": pr,
+                           "PR-AUC (Table 1)": PAPER_TABLE1[table1_row]["pr_auc"],
+                           "ROC-AUC micro": ours["roc_auc_micro"], "PR-AUC micro": ours["pr_auc_micro"]}
+    recomputed = pd.DataFrame(recomputed).T
+    recomputed["agree to 4 decimals"] = (
+        (recomputed["ROC-AUC (ours)"].round(4) == recomputed["ROC-AUC (published)"])
+        & (recomputed["PR-AUC (ours)"].round(4) == recomputed["PR-AUC (published)"]))
+    return recomputed
+
+
+def trainable_clips(corpus, max_tracks: int = 0, seed: int = 0) -> pd.DataFrame | None:
+    """MTG-Jamendo's clips that have mel-spectrograms (else audio) and a split.
+
+    Args:
+        corpus: The ``mtg_jamendo_moodtheme`` dataset.
+        max_tracks: Keep at most this many clips per split (drawn with ``seed``); 0 keeps all.
+        seed: Seed of that draw.
+
+    Returns:
+        The table, or ``None`` when the corpus has neither mel-spectrograms nor audio.
+    """
+    table = corpus.table
+    media = [c for c in ("melspec_path", "audio_path") if c in table.columns and table[c].notna().any()]
+    if not media:
+        return None
+    table = table[table[media[0]].notna() & table["split"].notna()]
+    if max_tracks:
+        table = table.groupby("split", group_keys=False).apply(
+            lambda part: part.sample(min(len(part), max_tracks), random_state=seed))
+    return table
+
+
+def tag_targets(tags: pd.Series) -> tuple[list[str], np.ndarray]:
+    """``(vocabulary, Y)``: the sorted tags of the clips and the float32 multi-hot targets
+    ``(clips, tags)`` (float32: what :class:`torch.nn.BCELoss` compares the sigmoids with)."""
+    vocabulary = sorted({tag for clip_tags in tags for tag in clip_tags})
+    return vocabulary, MultiLabelBinarizer(classes=vocabulary).fit_transform(tags).astype(np.float32)
+
+
+def split_indices(table: pd.DataFrame) -> dict[str, np.ndarray]:
+    """``{split: positions of its clips in table}`` for train, validation and test."""
+    return {s: np.flatnonzero(table["split"].to_numpy() == s) for s in SPLITS}
+
+
+def mel_inputs(dataset, n_frames: int = REAL_INPUT[1], track_ids=None, n_jobs: int = -1,
+               progress: bool = True) -> dict:
+    """The models' inputs, ``{track_id: (96, n_frames) log-mel in dB}``.
+
+    MTG-Jamendo's official mel-spectrograms (``melspec_path``: the dataset's own 96-band
+    12 kHz features) are used when the table has them, else the ``rajamani2020_mel`` feature
+    preset computes the same representation from the audio (cached on disk). Shorter clips
+    are padded with the -100 dB silence floor; longer ones keep their first ``n_frames``.
+
+    Args:
+        dataset: A :class:`~mer_lib.data.MERDataset`.
+        n_frames: Frames per input (the paper: 1,400).
+        track_ids: Only these clips (default: every clip of the table).
+        n_jobs: Parallel workers for feature extraction.
+        progress: Show a progress bar.
+    """
+    table = dataset.table
+    if track_ids is not None:
+        table = table[table["track_id"].astype(str).isin({str(t) for t in track_ids})]
+    if "melspec_path" in table.columns and table["melspec_path"].notna().all():
+        return {str(t): fix_frames(np.load(p, mmap_mode="r")[:, :n_frames].astype(np.float32), n_frames, SILENCE_DB)
+                for t, p in zip(table["track_id"], table["melspec_path"])}
+    return features.extract(table, "rajamani2020_mel", dataset_name=dataset.name, n_frames=n_frames,
+                            n_jobs=n_jobs, progress=progress)
+
+
+def loaders(mels: np.ndarray, targets: np.ndarray, split: Mapping[str, np.ndarray], *, seed: int,
+            batch_size: int, eval_batch_size: int = EVAL_BATCH_SIZE) -> dict:
+    """``{"train", "validation", "test"}`` loaders of ``(mel,)`` inputs and tag targets.
+
+    The training loader is shuffled with ``seed`` (same batches for every row of a seed);
+    validation and test keep their order, in batches of ``eval_batch_size``.
+
+    Args:
+        mels: ``(clips, n_mels, frames)`` inputs.
+        targets: ``(clips, tags)`` float32 targets (:func:`tag_targets`).
+        split: ``{split: clip positions}`` (:func:`split_indices`).
+        seed: Seed of the training batches.
+        batch_size: Training batch size.
+        eval_batch_size: Batch size of validation and test.
+    """
+    return {s: train.clip_loader((mels[split[s]],), targets[split[s]], shuffle=s == "train",
+                                 batch_size=batch_size if s == "train" else eval_batch_size,
+                                 seed=seed if s == "train" else 0)
+            for s in SPLITS}
+
+
+def score_row(row: Row, trained: Mapping[str, train.Trained], validation: Mapping[str, np.ndarray],
+              y_validation: np.ndarray, y_test: np.ndarray) -> dict:
+    """One seed's test scores of a row, from its members' trained models.
+
+    The members' (:func:`members`) validation and test scores are averaged (late fusion; a
+    network is its own single member), per-tag thresholds are tuned on validation
+    (:func:`mer_lib.metrics.best_f1_thresholds`) and applied to the test scores.
+
+    Args:
+        row: A row of :data:`ROWS`.
+        trained: ``{network row: Trained}`` of the seed (test outputs in ``y_score``).
+        validation: ``{network row: validation scores}`` of the seed.
+        y_validation, y_test: The targets of the two splits.
+
+    Returns:
+        :func:`mer_lib.metrics.tagging_scores`, plus ``best_epoch`` (mean over members) and
+        ``train_s`` (their total wall time).
+    """
+    names = members(row)
+    thresholds = metrics.best_f1_thresholds(y_validation, late_fusion(*[validation[m] for m in names]))
+    return {**metrics.tagging_scores(y_test, late_fusion(*[trained[m].y_score for m in names]), thresholds),
+            "best_epoch": np.mean([trained[m].best_epoch for m in names]),
+            "train_s": sum(trained[m].seconds for m in names)}
+
+
+@torch.no_grad()
+def arelu_parameters(model: nn.Module) -> dict[str, dict[str, float]]:
+    """What the two AReLU scalars of each layer became: ``{"layer i": {slope, gain}}``.
+
+    The negative slope is ``C(α)`` (α clamped to :attr:`AReLU.ALPHA_RANGE`), the positive gain
+    ``1 + σ(β)``; layers without AReLU are left out.
+    """
+    return {f"layer {i + 1}": {"negative slope C(α)": block.activation.alpha.clamp(*AReLU.ALPHA_RANGE).item(),
+                               "positive gain 1+σ(β)": (1 + torch.sigmoid(block.activation.beta)).item()}
+            for i, block in enumerate(model.layers) if isinstance(block.activation, AReLU)}

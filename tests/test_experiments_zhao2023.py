@@ -1,0 +1,187 @@
+"""How notebook 03 runs Zhao & Yoshii 2023: rows, targets, loaders, two-stage training, attention tables."""
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+from mer_lib import metrics, models, train
+from mer_lib.experiments import rows
+from mer_lib.experiments import zhao2023 as E
+from mer_lib.features.symbolic import PAD_ID, VOCAB_SIZE
+from mer_lib.models import emopia_baselines
+from mer_lib.models import zhao2023 as Z
+
+SETTINGS = {"token_window": 16, "frame_window": 24, "mixed_precision": False}
+LENGTHS = {"train_lengths": {"tokens": 16, "chroma": 24, "mfcc": 24, "mel_chunks": 1},
+           "eval_lengths": {"tokens": 32, "chroma": 48, "mfcc": 48, "mel_chunks": 2}}
+
+
+@pytest.fixture
+def clips():
+    table = pd.DataFrame({"track_id": [f"c{i}" for i in range(6)],
+                          "split": ["train"] * 2 + ["validation"] * 2 + ["test"] * 2,
+                          "quadrant": ["Q1", "Q2", "Q3", "Q4", "Q1", "Q3"]})
+    rng = np.random.default_rng(0)
+    n_tokens = [30, 10, 40, 20, 30, 35]
+    inputs = {"tokens": {t: rng.integers(0, VOCAB_SIZE, n).astype(np.int16) for t, n in zip(table.track_id, n_tokens)},
+              "chroma": {t: rng.random((12, 50), dtype=np.float32) for t in table.track_id},
+              "mfcc": {t: rng.standard_normal((25, 50)).astype(np.float32) for t in table.track_id},
+              "mel_chunks": {t: rng.standard_normal((3, 8, 10)).astype(np.float32) for t in table.track_id},
+              "note_statistics": {t: rng.standard_normal(5) for t in table.track_id}}
+    return table, inputs
+
+
+def test_rows_are_the_papers_table_rows_and_fused_rows_reuse_the_single_branches():
+    assert set(E.ROWS) == set(E.PAPER_RESULTS)
+    assert set(E.TABLE_I) | set(E.TABLE_III) == set(E.ROWS)
+    assert [r.name for r in E.linear_rows()] == ["symbolic_lr", "audio_lr"]
+    assert E.ROWS["full"].reuses == E.ROWS["no_mhsa"].reuses == E.BRANCH_ROWS
+    assert [E.ROWS[r].options["branches"] for r in E.BRANCH_ROWS] == [(b,) for b in Z.BRANCHES]
+    assert rows.select(E.ROWS, list(E.ROWS)) == list(E.ROWS.values())
+    ran, status = rows.runnable(list(E.ROWS.values()), ("midi",), ("quadrant",))
+    assert len(ran) == len(E.ROWS) and set(status["status"]) == {"ran"}
+    with pytest.raises(ValueError, match="symbolic_only"):
+        rows.select(E.ROWS, ["full"])
+
+
+def test_paper_numbers_come_as_a_table_and_as_flat_results():
+    table = E.paper_table()
+    assert list(table.columns) == list(E.METRICS) and table.index.name == "row"
+    assert table.loc["full", "q4_acc"] == 0.692
+    flat = E.paper_results()
+    assert flat["no_mhsa.valence_acc"] == 0.753 and len(flat) == 3 * len(E.PAPER_RESULTS)
+
+
+def test_two_stage_training_trains_branches_and_baselines_first_and_song_level_only_zhao_rows():
+    assert [r.name for r in E.trained_rows("clip", 1)] == [*E.BRANCH_ROWS, "lstm_attn", "short_chunk_resnet"]
+    assert [r.name for r in E.trained_rows("clip", 2)] == ["full", "no_mhsa"]
+    assert [r.name for r in E.trained_rows("song", 1)] == list(E.BRANCH_ROWS)
+    assert E.row_label("full", "song") == "full_song_level" and E.row_label("full", "clip") == "full"
+    with pytest.raises(ValueError, match="stage"):
+        E.trained_rows("clip", 3)
+
+
+def test_each_row_builds_its_network_with_the_profile_settings():
+    symbolic = E.ROWS["symbolic_only"].build(**E.build_options(E.ROWS["symbolic_only"], **SETTINGS))
+    assert isinstance(symbolic, Z.Zhao2023Net) and symbolic.branches == ("symbolic",)
+    assert symbolic.encoders["symbolic"].window == 16 and symbolic.head.fusion == "concat"
+    lstm = E.ROWS["lstm_attn"].build(**E.build_options(E.ROWS["lstm_attn"], **SETTINGS))
+    assert isinstance(lstm, emopia_baselines.LSTMAttention) and lstm.encoder.window == 16
+    assert E.build_options(E.ROWS["short_chunk_resnet"], **SETTINGS) == {"mixed_precision": False}
+    head = E.ROWS["full"].build(**E.build_options(E.ROWS["full"], **SETTINGS), in_dims=[4, 5, 6])
+    assert isinstance(head, Z.FusionHead) and head.fusion == "mhsa"
+    with pytest.raises(ValueError, match="not a network"):
+        E.ROWS["symbolic_lr"].build()
+
+
+def test_targets_are_va_probabilities_or_quadrant_indices_and_read_back_as_quadrants():
+    quadrants = ["Q1", "Q2", "Q3", "Q4"]
+    va, index = E.va_targets(quadrants), E.quadrant_targets(quadrants)
+    assert va.dtype == np.float32 and va.tolist() == [[1, 1], [0, 1], [0, 0], [1, 0]]
+    assert index.dtype == np.int64 and index.tolist() == [0, 1, 2, 3]
+    assert list(metrics.output_quadrants(va)) == list(metrics.output_quadrants(index)) == quadrants
+    scores = np.array([[0.9, 0.9], [0.9, 0.9], [0.1, 0.2], [0.6, 0.4]])  # Q1, Q1, Q3, Q4
+    assert E.scores(va, scores) == {"q4_acc": 0.75, "valence_acc": 0.75, "arousal_acc": 1.0}
+
+
+def test_loaders_crop_training_clips_and_read_evaluation_clips_from_the_start(clips):
+    table, inputs = clips
+    loaders = E.loaders(E.ROWS["full"], table, inputs, batch_size=4, seed=1, **LENGTHS)
+    batch, y = next(iter(loaders["train"]))
+    assert set(batch) == {"tokens", "chroma", "chroma_length", "mfcc", "mfcc_length"}
+    assert batch["tokens"].dtype == torch.int64 and batch["tokens"].shape == (2, 16)
+    assert batch["chroma"].shape == (2, 12, 24) and batch["chroma_length"].tolist() == [24, 24]
+    assert y.dtype == torch.float32 and y.shape == (2, 2)
+    test, _ = next(iter(loaders["test"]))
+    assert test["mfcc"].shape == (2, 25, 48) and test["mfcc_length"].tolist() == [48, 48]
+    assert test["tokens"][0].tolist() == inputs["tokens"]["c4"].tolist() + [PAD_ID] * 2  # 30 tokens read, 2 padded
+    padded = next(iter(E.loaders(E.ROWS["symbolic_only"], table, inputs, batch_size=4, crop_train=False,
+                                 **LENGTHS)["train"]))[0]["tokens"][1]
+    assert padded[:10].tolist() == inputs["tokens"]["c1"].tolist() and set(padded[10:].tolist()) == {PAD_ID}
+
+
+def test_a_training_crop_starts_where_the_seeded_generator_says(clips):
+    table, inputs = clips
+    dataset = E.loaders(E.ROWS["symbolic_only"], table, inputs, seed=3, **LENGTHS)["train"].dataset
+    start = int(np.random.default_rng(3).integers(0, 30 - 16 + 1))
+    item, target = dataset[0]
+    assert item["tokens"].tolist() == inputs["tokens"]["c0"][start:start + 16].tolist()
+    assert target.tolist() == [1.0, 1.0]
+
+
+def test_baseline_rows_get_quadrant_indices_and_chunks_cut_along_their_first_axis(clips):
+    table, inputs = clips
+    loaders = E.loaders(E.ROWS["short_chunk_resnet"], table, inputs, batch_size=4, **LENGTHS)
+    batch, y = next(iter(loaders["train"]))
+    assert batch["mel_chunks"].shape == (2, 1, 8, 10) and batch["mel_chunks_length"].tolist() == [1, 1]
+    assert y.dtype == torch.int64
+    test, y = next(iter(loaders["test"]))
+    assert test["mel_chunks"].shape == (2, 2, 8, 10) and y.tolist() == [0, 2]
+
+
+def test_frozen_branch_vectors_train_a_head_equal_to_the_assembled_model(clips):
+    table, inputs = clips
+    loaders = E.loaders(E.ROWS["full"], table, inputs, batch_size=4, crop_train=False, **LENGTHS)
+    single = {name: E.ROWS[name].build(**E.build_options(E.ROWS[name], **SETTINGS)).eval() for name in E.BRANCH_ROWS}
+    branch_models = E.reused_branches(E.ROWS["full"], single)
+    assert list(branch_models) == list(Z.BRANCHES)
+    vectors = {split: E.branch_features(branch_models, loader, "cpu") for split, loader in loaders.items()}
+    features, targets = vectors["test"]
+    assert [f.shape for f in features] == [(2, 512), (2, 32), (2, 128)] and targets.shape == (2, 2)
+    head_batch, head_y = next(iter(E.head_loaders(vectors, batch_size=4, seed=0)["test"]))
+    assert len(head_batch) == 3 and head_y.dtype == torch.float32
+    head = E.ROWS["full"].build(in_dims=[f.shape[1] for f in features]).eval()
+    full = Z.Zhao2023Net.assemble(branch_models, head, **SETTINGS).eval()
+    test_batch, _ = next(iter(loaders["test"]))
+    with torch.no_grad():
+        torch.testing.assert_close(full(**test_batch), head(*head_batch))
+        weights = full(**test_batch, return_attention=True)[1].numpy()
+    np.testing.assert_allclose(E.attention_weights(head, features, "cpu"), weights, atol=1e-5)
+
+
+def test_linear_rows_read_stacked_statistics_and_count_a_weight_per_feature_and_class(clips):
+    table, inputs = clips
+    x, y = E.statistics_arrays(table, inputs["note_statistics"])
+    assert {s: a.shape for s, a in x.items()} == {"train": (2, 5), "validation": (2, 5), "test": (2, 5)}
+    assert y["validation"].tolist() == ["Q3", "Q4"]
+    single = {name: E.ROWS[name].build(**E.build_options(E.ROWS[name], **SETTINGS)) for name in E.BRANCH_ROWS}
+    head = E.ROWS["full"].build(in_dims=[512, 32, 128])
+    runs = {("clip", 0, name): train.Trained(model, {"val_metric": [0.5]}, 1, 1.0, None, None)
+            for name, model in {**single, "full": head}.items()}
+    inputs["audio_statistics"] = {t: np.zeros(7) for t in table.track_id}
+    sizes = E.parameter_counts(runs, inputs, split="clip", seed=0, **SETTINGS)
+    assert sizes["symbolic_lr"] == 5 * 4 + 4 and sizes["audio_lr"] == 7 * 4 + 4
+    assert sizes["full"] == sum(models.count_parameters(m) - models.count_parameters(m.head) for m in single.values()) \
+        + models.count_parameters(head)
+    assert "lstm_attn" not in sizes
+
+
+def test_runs_come_back_in_table_order_split_by_split_and_seed_by_seed():
+    runs = {(split, seed, name): f"{split}{seed}{name}" for split in ("song", "clip") for seed in (1, 0)
+            for name in ("no_mhsa", "full", "symbolic_only")}
+    ordered = E.runs_in_table_order(runs, ["clip", "song"], [0, 1])
+    assert [(r["row"], r["seed"]) for r in ordered[:4]] == [("symbolic_only", 0), ("full", 0), ("no_mhsa", 0),
+                                                            ("symbolic_only", 1)]
+    assert ordered[6]["row"] == "symbolic_only_song_level" and ordered[6]["result"] == "song0symbolic_only"
+
+
+def test_attention_tables_average_heads_and_clips_by_true_quadrant():
+    rng = np.random.default_rng(0)
+    quadrants = np.array(["Q1", "Q2", "Q3", "Q4", "Q1"])
+    weights = {seed: rng.dirichlet(np.ones(3), size=(5, 4, 3)) for seed in (0, 1)}
+    per_seed = E.attention_received(weights, quadrants)
+    assert per_seed.shape == (8, 3) and list(per_seed.columns) == list(Z.BRANCHES)
+    np.testing.assert_allclose(per_seed.loc[(1, "Q1")], weights[1][[0, 4]].mean(axis=(0, 1, 2)))
+    np.testing.assert_allclose(per_seed.sum(axis=1), 1.0)
+    matrices = E.attention_matrices(list(weights.values()), quadrants)
+    np.testing.assert_allclose(matrices["Q2"].to_numpy(), (weights[0][1] + weights[1][1]).mean(axis=0) / 2)
+
+
+def test_paper_and_ours_gives_one_tidy_row_per_source_metric_and_seed():
+    scores = pd.DataFrame({"row": ["full", "full", "tone_only"], "seed": [0, 1, 0],
+                           "q4_acc": [0.5, 0.6, 0.4], "arousal_acc": [0.7] * 3, "valence_acc": [0.8] * 3})
+    tidy = E.paper_and_ours(scores, ["full"], ours="ours")
+    assert set(tidy.columns) == {"row", "source", "metric", "value"} and set(tidy["row"]) == {"full"}
+    assert len(tidy) == 3 * 3
+    assert tidy.query("source == 'paper' and metric == 'q4_acc'")["value"].tolist() == [0.692]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from mer_lib.data.balance import balance_quadrants
+from mer_lib.data.balance import balance_classes, balance_quadrants
 
 TRAIN_COUNTS = {"Q1": 10, "Q2": 2, "Q3": 5, "Q4": 7}
 
@@ -66,3 +66,15 @@ def test_bad_requests_are_clear_errors():
         balance_quadrants(no_q4, per_quadrant=4)
     with pytest.raises(ValueError, match="no 'mood' column"):
         balance_quadrants(table(), per_quadrant=4, label="mood")
+
+
+def test_balance_classes_downsamples_the_majority_only():
+    table = pd.DataFrame({"track_id": [str(i) for i in range(30)],
+                          "polarity": ["positive"] * 20 + ["negative"] * 10})
+    balanced = balance_classes(table, seed=1)
+    assert balanced.polarity.value_counts().to_dict() == {"positive": 10, "negative": 10}
+    assert set(table.track_id[20:]) <= set(balanced.track_id)       # the minority class is kept whole
+    assert balanced.track_id.tolist() == balance_classes(table, seed=1).track_id.tolist()
+    assert balanced.track_id.tolist() != balance_classes(table, seed=2).track_id.tolist()
+    with pytest.raises(ValueError, match="need two classes"):
+        balance_classes(table[table.polarity == "positive"])

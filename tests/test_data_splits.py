@@ -46,3 +46,14 @@ def test_fresh_split_is_balanced_stratified_and_seeded():
     assert not splits.fresh_split(t, "polarity", seed=1)["track_id"].equals(a["track_id"])
     with pytest.raises(ValueError, match="two classes"):
         splits.fresh_split(t[t.polarity == "positive"], "polarity", seed=0)
+
+
+def test_a_fresh_split_of_a_larger_table_has_equal_classes_in_every_split():
+    table = pd.DataFrame({"track_id": [str(i) for i in range(300)],
+                          "polarity": ["positive"] * 180 + ["negative"] * 120})
+    one = splits.fresh_split(table, "polarity", seed=0)
+    assert len(one) == 240
+    counts = one.groupby(["split", "polarity"]).size().unstack()
+    assert (counts["positive"] == counts["negative"]).all()
+    assert counts.loc["train"].sum() == 168 and counts.loc["test"].sum() == 48
+    assert not one.split.equals(splits.fresh_split(table, "polarity", seed=1).split)

@@ -6,9 +6,7 @@ import pytest
 import torch
 
 from mer_lib import data, models
-from mer_lib.data.balance import balance_classes
 from mer_lib.data.base import DatasetError, MERDataset
-from mer_lib.data.splits import fresh_split
 from mer_lib.experiments import jeon2017 as E
 from mer_lib.experiments import rows
 
@@ -119,29 +117,6 @@ def test_eligible_clips_apply_the_30_word_filter_and_count_reasons():
 
 
 # --- one run's data -------------------------------------------------------------------------------
-
-def test_balance_classes_downsamples_the_majority_only():
-    table = pd.DataFrame({"track_id": [str(i) for i in range(30)],
-                          "polarity": ["positive"] * 20 + ["negative"] * 10})
-    balanced = balance_classes(table, seed=1)
-    assert balanced.polarity.value_counts().to_dict() == {"positive": 10, "negative": 10}
-    assert set(table.track_id[20:]) <= set(balanced.track_id)       # the minority class is kept whole
-    assert balanced.track_id.tolist() == balance_classes(table, seed=1).track_id.tolist()
-    assert balanced.track_id.tolist() != balance_classes(table, seed=2).track_id.tolist()
-    with pytest.raises(ValueError, match="need two classes"):
-        balance_classes(table[table.polarity == "positive"])
-
-
-def test_a_fresh_split_is_balanced_stratified_and_seeded():
-    table = pd.DataFrame({"track_id": [str(i) for i in range(300)],
-                          "polarity": ["positive"] * 180 + ["negative"] * 120})
-    one = fresh_split(table, "polarity", seed=0)
-    assert len(one) == 240
-    counts = one.groupby(["split", "polarity"]).size().unstack()
-    assert (counts["positive"] == counts["negative"]).all()
-    assert counts.loc["train"].sum() == 168 and counts.loc["test"].sum() == 48
-    assert not one.split.equals(fresh_split(table, "polarity", seed=1).split)
-
 
 def test_vocabulary_is_built_on_the_training_split_only():
     words = {"a": np.array(["sun", "love", "sun"]), "b": np.array(["rain"]), "c": np.array(["sun", "grief"])}

@@ -360,6 +360,6 @@ def make_user_folder(path: Path) -> Path:
     rows = []
     for i, quadrant in enumerate(["Q1", "Q2", "3", "Q4", "Q1", "Q2", "Q3", "Q4"]):
         write_audio(path / "clips" / f"c{i}.wav")
-        rows.append([f"c{i}", f"clips/c{i}.wav", quadrant, 0.1 * i, -0.1 * i, f"Song {i}", "Me", "calm; dark"])
+        rows.append([f"c{i}", f"clips/c{i}.wav", quadrant, 0.1 * i, -0.1 * i, f"Song {i}", f"Artist {i}", "calm; dark"])
     write_csv(path / "labels.csv", ["id", "file", "emotion", "v", "a", "title", "artist", "moods"], rows)
     return path

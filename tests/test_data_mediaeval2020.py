@@ -73,3 +73,62 @@ def test_real_mediaeval_groundtruth_and_submissions():
         scores = mediaeval2020.load_submission(name, home)
         assert roc_auc_score(truth, scores, average="macro") == pytest.approx(roc, abs=6e-5)
         assert average_precision_score(truth, scores, average="macro") == pytest.approx(pr, abs=6e-5)
+
+
+# --------------------------------------------------------------------------- submissions from anywhere
+
+def write_submission(folder: Path, decisions: bool = True) -> Path:
+    """A submission folder of the task's shape: zero scores and (optionally) all-False decisions."""
+    folder.mkdir(parents=True, exist_ok=True)
+    np.save(folder / "predictions.npy", np.zeros(mediaeval2020.SHAPE, dtype=np.float32))
+    if decisions:
+        np.save(folder / "decisions.npy", np.zeros(mediaeval2020.SHAPE, dtype=bool))
+    return folder
+
+
+def test_a_submission_folder_anywhere_gives_its_predictions_and_decisions(tmp_path):
+    folder = write_submission(tmp_path / "another team" / "run1")
+    scores = mediaeval2020.load_submission(path=folder)
+    decisions = mediaeval2020.load_submission(path=folder, kind="decisions")
+    assert scores.shape == (4231, 56) and scores.dtype == np.float32
+    assert decisions.shape == (4231, 56) and decisions.dtype == bool
+
+
+def test_a_single_npy_file_is_read_as_the_kind_asked_for(tmp_path):
+    path = tmp_path / "winner2021.npy"
+    np.save(path, np.ones(mediaeval2020.SHAPE, dtype=np.int8))
+    assert mediaeval2020.load_submission(path=path).dtype == np.int8
+    assert mediaeval2020.load_submission(path=str(path), kind="decisions").all()
+
+
+def _save(array):
+    return lambda p: np.save(p / "predictions.npy", array)
+
+
+@pytest.mark.parametrize("write, kind, message", [
+    (_save(np.zeros((4231, 55), dtype=np.float32)), "predictions", r"shape \(4231, 55\), expected \(4231, 56\)"),
+    (_save(np.full(mediaeval2020.SHAPE, "0.5")), "predictions", r"dtype <U3, expected numbers"),
+    (_save(np.full(mediaeval2020.SHAPE, np.nan, dtype=np.float32)), "predictions", r"236936 NaN or infinite"),
+    (lambda p: (p / "predictions.npy").write_bytes(b"not numpy"), "predictions", r"not a readable \.npy file"),
+    (lambda p: write_submission(p, decisions=False), "decisions",
+     r"no decisions\.npy .* it has \['predictions\.npy'\]"),
+    (lambda p: (write_submission(p), np.save(p / "decisions.npy", np.full(mediaeval2020.SHAPE, 0.5))),
+     "decisions", r"decisions must be bool or 0/1"),
+])
+def test_a_bad_submission_from_a_path_is_a_clear_error_naming_the_file(tmp_path, write, kind, message):
+    folder = tmp_path / "submission"
+    folder.mkdir()
+    write(folder)
+    with pytest.raises(DatasetError, match=message):
+        mediaeval2020.load_submission(path=folder, kind=kind)
+
+
+def test_a_submission_path_must_be_a_folder_or_an_npy_file_and_not_also_a_name(tmp_path):
+    with pytest.raises(DatasetError, match=r"scores\.csv: expected a \.npy file .*does not exist"):
+        mediaeval2020.load_submission(path=tmp_path / "scores.csv")
+    with pytest.raises(DatasetError, match=r"missing file: .*nothing\.npy"):
+        mediaeval2020.load_submission(path=tmp_path / "nothing.npy")
+    with pytest.raises(DatasetError, match="not both"):
+        mediaeval2020.load_submission("Submission1", path=write_submission(tmp_path / "s"))
+    with pytest.raises(DatasetError, match=r"give a submission name or path=<folder or \.npy file>$"):
+        mediaeval2020.load_submission()

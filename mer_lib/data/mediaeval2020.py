@@ -14,7 +14,9 @@ in [0, 1] (float32/float64), decisions bool, as the task's ``evaluate.py`` expec
 
 The registered dataset is the 4,231 test tracks (``split="test"``) with their ground-truth
 ``tags``; :func:`load_groundtruth`, :func:`submission_names` and :func:`load_submission` give
-the matrices. ``validate()`` checks that the ground truth equals the split-0 test tags.
+the matrices; ``load_submission(path=...)`` reads any team's submission (a folder with
+``predictions.npy`` [+ ``decisions.npy``], or one ``.npy``) from anywhere, checked for shape
+:data:`SHAPE` and dtype. ``validate()`` checks that the ground truth equals the split-0 test tags.
 
 Notebook: ``00_primer``
 """
@@ -37,6 +39,8 @@ from mer_lib.data.tables import problems
 RESULTS = "results/mediaeval"
 SUBMISSIONS = "mediaeval2020-augment"
 KINDS = ("predictions", "decisions")
+#: Shape of every matrix of the task: the 4,231 split-0 test tracks x the 56 mood/theme tags.
+SHAPE = (4231, 56)
 #: Macro ROC-AUC and PR-AUC published for the test set (Rajamani et al. 2020; the organisers).
 PUBLISHED_MACRO = {
     "Submission1_AReLU": (0.7281, 0.1073),
@@ -116,23 +120,55 @@ def track_ids(data_home=None) -> list[str]:
     return list(read_tsv(split_files(_home(data_home).parent, 0)["test"])["track_id"])
 
 
-def _matrix(path: Path, data_home) -> np.ndarray:
-    """A (tracks x tags) matrix, checked against the split-0 test set's shape."""
+def _read_npy(path: Path) -> np.ndarray:
+    """The array of one ``.npy`` file, with a clear error for a missing or unreadable one."""
     if not path.is_file():
         raise DatasetError(f"missing file: {path}")
     try:
         matrix = np.load(path, allow_pickle=False)
-    except ValueError as err:
+    except (ValueError, EOFError, OSError) as err:
         raise DatasetError(f"{path}: not a readable .npy file ({err})") from err
-    expected = (len(track_ids(data_home)), len(tag_names(data_home)))
+    if not isinstance(matrix, np.ndarray):
+        raise DatasetError(f"{path}: an .npz archive, expected one .npy array")
+    return matrix
+
+
+def _checked(matrix: np.ndarray, path: Path, expected: tuple[int, int], kind: str) -> np.ndarray:
+    """``matrix`` checked for shape, dtype (predictions: numbers; decisions, ground truth: bool or
+    0/1, returned as bool) and finite values."""
     if matrix.shape != expected:
         raise DatasetError(f"{path}: shape {matrix.shape}, expected {expected} (split-0 test tracks x tags)")
-    return matrix
+    if matrix.dtype.kind not in "biuf":
+        raise DatasetError(f"{path}: dtype {matrix.dtype}, expected numbers (scores) or bool (decisions)")
+    if matrix.dtype.kind == "f" and not np.isfinite(matrix).all():
+        raise DatasetError(f"{path}: {int((~np.isfinite(matrix)).sum())} NaN or infinite value(s)")
+    if kind != "predictions" and matrix.dtype.kind != "b" and not np.isin(matrix, (0, 1)).all():
+        raise DatasetError(f"{path}: {kind} must be bool or 0/1, found other {matrix.dtype} values")
+    return matrix if kind == "predictions" else matrix.astype(bool)
+
+
+def _matrix(path: Path, data_home, kind: str = "predictions") -> np.ndarray:
+    """A (tracks x tags) matrix, checked against the shape of the split-0 test set under ``data_home``."""
+    expected = (len(track_ids(data_home)), len(tag_names(data_home)))
+    return _checked(_read_npy(path), path, expected, kind)
+
+
+def _submission_file(path: Path, kind: str) -> Path:
+    """``<path>/<kind>.npy`` of a submission folder, or ``path`` itself when it is a ``.npy`` file."""
+    if path.is_dir():
+        if not (path / f"{kind}.npy").is_file():
+            raise DatasetError(f"{path}: no {kind}.npy (a submission folder holds predictions.npy and, "
+                               f"optionally, decisions.npy); it has {sorted(p.name for p in path.glob('*.npy'))}")
+        return path / f"{kind}.npy"
+    if path.suffix != ".npy":
+        raise DatasetError(f"{path}: expected a .npy file or a folder holding predictions.npy"
+                           + ("" if path.exists() else " (it does not exist)"))
+    return path
 
 
 def load_groundtruth(data_home=None) -> np.ndarray:
     """Ground truth, (4231, 56) bool, rows :func:`track_ids`, columns :func:`tag_names`."""
-    return _matrix(_home(data_home) / RESULTS / "groundtruth.npy", data_home).astype(bool)
+    return _matrix(_home(data_home) / RESULTS / "groundtruth.npy", data_home, kind="groundtruth")
 
 
 def _submission_files(data_home) -> dict[str, dict[str, Path]]:
@@ -155,20 +191,40 @@ def submission_names(data_home=None, kind: str = "predictions") -> list[str]:
     return sorted(n for n, files in _submission_files(data_home).items() if kind in files)
 
 
-def load_submission(name: str, data_home=None, kind: str = "predictions") -> np.ndarray:
+def load_submission(name: str | None = None, data_home=None, kind: str = "predictions",
+                    path=None) -> np.ndarray:
     """Scores (or decisions) of one submission, aligned with :func:`load_groundtruth`.
+
+    Either a baseline or submission found under ``data_home`` (``name``), or any team's
+    submission anywhere (``path``): a folder holding ``predictions.npy`` (and, optionally,
+    ``decisions.npy``), as the task's submissions are laid out, or one ``.npy`` file (read as
+    ``kind``). Rows must be the split-0 test tracks (:func:`track_ids`) and columns the 56 tags
+    (:func:`tag_names`), in their order: a ``path`` matrix is checked for the shape
+    :data:`SHAPE`, as its order cannot be checked.
 
     Args:
         name: A name of :func:`submission_names`, or an unambiguous start of one
             (``"Submission1"``, ``"baseline_vggish"``).
-        data_home: Folder of the real datasets.
+        data_home: Folder of the real datasets (with ``name``).
         kind: ``"predictions"`` (scores) or ``"decisions"`` (bool).
+        path: A submission folder or ``.npy`` file, instead of ``name``.
 
     Returns:
-        (4231, 56) array.
+        (4231, 56) array: scores as stored (float), decisions as bool.
+
+    Raises:
+        DatasetError: Both or neither of ``name`` and ``path``; an unknown or ambiguous name;
+            a missing or unreadable file; a wrong shape; a dtype other than numbers or bool;
+            NaN or infinite scores; decisions other than 0/1.
     """
     if kind not in KINDS:
         raise DatasetError(f"kind must be one of {KINDS}, got {kind!r}")
+    if (name is None) == (path is None):
+        both = ", not both" if name is not None else ""
+        raise DatasetError(f"load_submission: give a submission name or path=<folder or .npy file>{both}")
+    if path is not None:
+        file = _submission_file(Path(path).expanduser(), kind)
+        return _checked(_read_npy(file), file, SHAPE, kind)
     files = _submission_files(data_home)
     matches = [n for n in files if n == name] or [n for n in files if n.startswith(name)]
     if len(matches) != 1:
@@ -176,8 +232,7 @@ def load_submission(name: str, data_home=None, kind: str = "predictions") -> np.
         raise DatasetError(f"submission {name!r} {what}; available: {sorted(files)}")
     if kind not in files[matches[0]]:
         raise DatasetError(f"submission {matches[0]!r} has no {kind}; it has {sorted(files[matches[0]])}")
-    matrix = _matrix(files[matches[0]][kind], data_home)
-    return matrix.astype(bool) if kind == "decisions" else matrix
+    return _matrix(files[matches[0]][kind], data_home, kind)
 
 
 def _groundtruth_checks(dataset: MERDataset, deep: bool) -> pd.DataFrame:

@@ -1,8 +1,9 @@
 """Table-reading helpers every dataset loader shares.
 
 Reading a CSV or JSON with a clear error naming the file and column, checking labels against a
-taxonomy, rescaling V/A, reading split lists, seeded stratified splits, and finding a clip's
-files in a folder. Each loader module composes these; none re-implements them.
+taxonomy, rescaling V/A, reading split lists, seeded stratified splits (clip-level, or keeping
+groups such as artists whole), and finding a clip's files in a folder (by name, or by id
+anywhere below it). Each loader module composes these; none re-implements them.
 
 **Truncated and empty files.** Every table read here must have at least one row (a header-only
 file is an error: a dataset of 0 clips is never returned). A file whose last line is cut short
@@ -21,6 +22,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
@@ -28,7 +30,7 @@ from typing import Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from mer_lib.data.base import DatasetError
+from mer_lib.data.base import SPLITS, DatasetError
 from mer_lib.metrics import quadrant as quadrant_of  # noqa: F401  (re-exported for loaders)
 
 AUDIO_EXTENSIONS = (".wav", ".flac", ".mp3", ".ogg", ".opus", ".m4a", ".aiff", ".aif")
@@ -373,6 +375,16 @@ def read_split_folder(folder: Path, track_ids: Iterable[str],
     return split_from_lists(track_ids, lists, folder)
 
 
+def _check_fractions(fractions) -> None:
+    if len(fractions) != 3 or min(fractions) < 0 or abs(sum(fractions) - 1) > 1e-6:
+        raise DatasetError(f"split fractions must be three shares summing to 1, got {fractions}")
+
+
+def _strata(labels) -> np.ndarray:
+    """Labels as strings, None/NaN as their own ``"<none>"`` stratum."""
+    return np.asarray(pd.Series(list(labels), dtype=object).fillna("<none>").astype(str))
+
+
 def stratified_split(labels, fractions=(0.7, 0.1, 0.2), seed: int = 0) -> np.ndarray:
     """Seeded split stratified on ``labels``: per label, a permutation cut by ``fractions``.
 
@@ -387,9 +399,8 @@ def stratified_split(labels, fractions=(0.7, 0.1, 0.2), seed: int = 0) -> np.nda
     Returns:
         Array of ``"train"``/``"validation"``/``"test"``.
     """
-    if len(fractions) != 3 or min(fractions) < 0 or abs(sum(fractions) - 1) > 1e-6:
-        raise DatasetError(f"split fractions must be three shares summing to 1, got {fractions}")
-    labels = np.asarray(pd.Series(list(labels), dtype=object).fillna("<none>").astype(str))
+    _check_fractions(fractions)
+    labels = _strata(labels)
     rng = np.random.default_rng(seed)
     split = np.empty(len(labels), dtype=object)
     for label in sorted(set(labels)):
@@ -400,6 +411,49 @@ def stratified_split(labels, fractions=(0.7, 0.1, 0.2), seed: int = 0) -> np.nda
         split[index[n_train:n_train + n_val]] = "validation"
         split[index[n_train + n_val:]] = "test"
     return split
+
+
+def group_stratified_split(labels, groups, fractions=(0.7, 0.1, 0.2), seed: int = 0) -> np.ndarray:
+    """Seeded split that keeps every group (e.g. an artist) in one split, stratified on ``labels``
+    as far as the groups allow.
+
+    Groups are dealt largest first (equal sizes in a seeded random order), each to the split
+    whose clip counts fall furthest short of their targets (``fractions`` of each label's
+    clips, and of all clips) for the labels the group holds: a greedy minimum of the squared
+    distance between the splits' label counts and sizes and their targets. A split whose
+    fraction is 0 gets no clip. Few or very unequal groups cannot meet the fractions: a group
+    larger than a split's target lands in the split with the largest shortfall (train first).
+
+    Args:
+        labels: One label per row (any hashable; None/NaN form their own stratum).
+        groups: One group per row; a row with None/NaN is a group of its own.
+        fractions: Train, validation and test shares (summing to 1).
+        seed: Generator seed (numpy PCG64, stable across numpy versions).
+
+    Returns:
+        Array of ``"train"``/``"validation"``/``"test"``.
+    """
+    _check_fractions(fractions)
+    label_codes, label_names = pd.factorize(_strata(labels))
+    group_codes, _ = pd.factorize(pd.Series(list(groups), dtype=object))
+    if len(group_codes) != len(label_codes):
+        raise DatasetError(f"{len(label_codes)} labels but {len(group_codes)} groups")
+    alone = group_codes < 0
+    group_codes[alone] = group_codes.max(initial=-1) + 1 + np.arange(alone.sum())
+    counts = np.zeros((group_codes.max(initial=-1) + 1, len(label_names)))
+    np.add.at(counts, (group_codes, label_codes), 1)
+    counts = np.column_stack([counts, counts.sum(axis=1)])  # the split sizes count too
+    target = np.outer(fractions, counts.sum(axis=0))
+    filled = np.zeros_like(target)
+    open_splits = np.flatnonzero(np.asarray(fractions) > 0)
+    order = np.random.default_rng(seed).permutation(len(counts))
+    order = order[np.argsort(-counts[order].sum(axis=1), kind="stable")]
+    chosen = np.empty(len(counts), dtype=int)
+    for group in order:
+        shortfall = ((filled[open_splits] - target[open_splits]) * counts[group]).sum(axis=1)
+        chosen[group] = open_splits[np.argmin(shortfall)]
+        filled[chosen[group]] += counts[group]
+    return np.asarray(SPLITS, dtype=object)[chosen[group_codes]]
 
 
 # --------------------------------------------------------------------------- files
@@ -417,6 +471,45 @@ def index_files(folder: Path | None, extensions: Iterable[str], recursive: bool 
     for path in sorted(files):
         if path.suffix.lower() in extensions and path.is_file():
             found.setdefault(path.stem, str(path.resolve()))
+    return found
+
+
+def list_files(folder: Path) -> list[Path]:
+    """Every file under ``folder``, recursively, sorted; hidden files and folders (``.name``:
+    ``.ipynb_checkpoints``, macOS ``._song.mp3``) are skipped, links to folders not followed."""
+    found = []
+    for current, folders, files in os.walk(folder):
+        folders[:] = [f for f in folders if not f.startswith(".")]
+        found += [Path(current) / f for f in files if not f.startswith(".")]
+    return sorted(found)
+
+
+def stem_index(files: Iterable[Path], extensions: Iterable[str]) -> dict[str, list[str]]:
+    """``{file stem: [absolute path, ...]}`` of the ``files`` with one of ``extensions``
+    (case-insensitive)."""
+    extensions = tuple(e.lower() for e in extensions)
+    index: dict[str, list[str]] = {}
+    for path in files:
+        if Path(path).suffix.lower() in extensions:
+            index.setdefault(Path(path).stem, []).append(str(Path(path).resolve()))
+    return index
+
+
+def match_ids(keys: Iterable, index: Mapping[str, list[str]], what: str) -> list:
+    """The one file of ``index`` (see :func:`stem_index`) named after each key; None where
+    there is none.
+
+    Raises:
+        DatasetError: A key with several files, naming the key and every candidate.
+    """
+    found = []
+    for key in map(str, keys):
+        candidates = index.get(key, [])
+        if len(candidates) > 1:
+            raise DatasetError(f"track_id {key!r}: {len(candidates)} {what} files named {key}.<ext>, "
+                               f"cannot tell which is its {what}: {candidates}; keep one, or name the files "
+                               f"in a path column of the CSV")
+        found.append(candidates[0] if candidates else None)
     return found
 
 

@@ -5,7 +5,11 @@ notebook's parameters (the names in the cell tagged ``parameters``); a key the n
 does not declare is an error, not a silently ignored typo.
 
 Every notebook uses one vocabulary of parameter names (:data:`GLOSSARY`); a name an older
-profile used for one of them (:data:`RENAMED`) is refused with its new name.
+profile used for one of them (:data:`RENAMED`) is refused with its new name, and a synthetic-corpus
+size parameter that became a loader option (:data:`MOVED_TO_DATASET_OPTIONS`) with the option.
+Every notebook reaches its dataset the same way, ``data.load(DATASET, data_home=DATA_HOME or None,
+**DATASET_OPTIONS)``, so ``--set DATASET=folder --set 'DATASET_OPTIONS={path: /my/songs}'`` works
+for each of them.
 """
 
 from __future__ import annotations
@@ -28,10 +32,9 @@ GLOSSARY = {
     "PROFILE": "the profile's name (set by the runner)",
     "DATASET": "registered dataset name (mer_lib.data.available())",
     "DATA_HOME": "folder holding the real datasets (default $MER_DATA_HOME)",
-    "N_CLIPS": "clips of the synthetic corpus",
-    "MIN_SECONDS": "shortest synthetic clip, seconds",
-    "MAX_SECONDS": "longest synthetic clip, seconds",
-    "CORPUS_SEED": "seed of the synthetic corpus",
+    "DATASET_OPTIONS": "options of the dataset's loader, data.load(DATASET, **DATASET_OPTIONS) "
+                       "(e.g. {n_clips: 400} for synthetic, {path: /my/songs} for folder)",
+    "CORPUS_SEED": "seed that draws a subsample of a dataset's clips",
     "SEED": "the seed of a notebook that runs once",
     "SEEDS": "seeds of the repeated runs (weights, batch order, augmentation, fresh splits)",
     "MODELS": "the result rows to run, by name (a paper's experiment ROWS)",
@@ -53,6 +56,8 @@ GLOSSARY = {
 #: Old parameter name → its name in :data:`GLOSSARY`.
 RENAMED = {"EPOCHS": "MAX_EPOCHS", "THREADS": "TORCH_THREADS", "WORD_VECTOR_SIZE": "WORD_DIM",
            "EXPERIMENTS": "MODELS"}
+#: Old parameter name → the ``DATASET_OPTIONS`` key that replaced it (one way into every loader).
+MOVED_TO_DATASET_OPTIONS = {"N_CLIPS": "n_clips", "MIN_SECONDS": "min_seconds", "MAX_SECONDS": "max_seconds"}
 
 
 class ProfileError(ValueError):
@@ -128,6 +133,10 @@ def check_parameters(values: dict, declared, source: str) -> None:
         if name in RENAMED and name not in declared:
             raise ProfileError(f"Parameter {name!r} in {source} was renamed {RENAMED[name]!r} "
                                f"(one name per meaning across notebooks: mer_lib.params.GLOSSARY)")
+        if name in MOVED_TO_DATASET_OPTIONS and name not in declared:
+            key = MOVED_TO_DATASET_OPTIONS[name]
+            raise ProfileError(f"Parameter {name!r} in {source} is now the loader option {key!r}: "
+                               f"set DATASET_OPTIONS: {{{key}: {values[name]!r}}} instead")
         if name not in declared:
             raise ProfileError(
                 f"Unknown parameter {name!r} in {source}.{_suggest(name, declared)} "

@@ -62,6 +62,10 @@ from mer_lib.repro import pin_numerics
 RUNNER_PARAMETERS = ("PROFILE", "OUT_DIR")
 #: Marks a temporary run folder; the owner's process id follows it.
 RUNNING = ".running-"
+#: Parameters that name files or folders (one path, or a list of them).
+PATH_PARAMETERS = ("DATA_HOME", "SUBMISSIONS")
+#: ``DATASET_OPTIONS`` keys that name files or folders (``labels_csv`` is relative to ``path``).
+PATH_OPTIONS = ("path", "split_dir", "audio_dir")
 #: Files of a finished report in which machine paths are replaced.
 TEXT_SUFFIXES = (".ipynb", ".json", ".csv", ".md", ".txt")
 
@@ -133,8 +137,7 @@ def run_profile(notebook: str, profile: str, out_dir: Path | None = None,
     # The kernel runs in notebooks/: relative folders given here must not change meaning there.
     absolutize_environment()
     numerics = pin_numerics(dict(os.environ))  # for the kernel only: this process keeps its own
-    if values.get("DATA_HOME"):
-        values["DATA_HOME"] = str(Path(values["DATA_HOME"]).expanduser().resolve())
+    values, user_paths = absolute_paths(values)
     final = (Path(out_dir) if out_dir else reports_dir() / notebook / profile).resolve()
     remove_stale_runs(final.parent)
     work = temp_dir(f".{profile}{RUNNING}{os.getpid()}-", final.parent)
@@ -149,7 +152,7 @@ def run_profile(notebook: str, profile: str, out_dir: Path | None = None,
             )
         if not (work / "results.json").is_file():
             raise RuntimeError(f"{notebook} / {profile} ran but wrote no results.json")
-        finish_report(work, final, stamp, numerics)
+        finish_report(work, final, stamp, numerics, user_paths)
     except Interrupted:
         shutil.rmtree(work, ignore_errors=True)
         print(f"[mer] stopped: {notebook} / {profile}; the report in {final} is unchanged",
@@ -252,9 +255,36 @@ def _keep_failed(work: Path, notebook: str, profile: str) -> None:
           file=sys.stderr, flush=True)
 
 
-def machine_paths(work: Path, final: Path) -> list[tuple[str, str]]:
-    """(absolute path, placeholder) pairs to replace in a finished report, longest first."""
-    pairs = {str(work): _shown(final), str(data_home()): "$MER_DATA_HOME",
+def _absolute(path) -> str:
+    return str(Path(path).expanduser().resolve())
+
+
+def absolute_paths(values: dict) -> tuple[dict, dict[str, str]]:
+    """``values`` with the paths of :data:`PATH_PARAMETERS` and :data:`PATH_OPTIONS` made
+    absolute from the caller's folder (the kernel runs in ``notebooks/``), and
+    ``{absolute path: placeholder}`` of the user's own ones, for :func:`finish_report`."""
+    values, user_paths = dict(values), {}
+    for name in PATH_PARAMETERS:
+        if isinstance(values.get(name), str) and values[name]:
+            values[name] = _absolute(values[name])
+            user_paths[values[name]] = f"<{name}>"
+        elif isinstance(values.get(name), (list, tuple)):
+            values[name] = [_absolute(p) for p in values[name]]
+            user_paths.update({p: f"<{name}[{i}]>" for i, p in enumerate(values[name])})
+    options = values.get("DATASET_OPTIONS")
+    if isinstance(options, dict):
+        values["DATASET_OPTIONS"] = options = {
+            key: _absolute(value) if key in PATH_OPTIONS and isinstance(value, str) and value else value
+            for key, value in options.items()}
+        user_paths.update({options[key]: f"<DATASET_OPTIONS.{key}>" for key in PATH_OPTIONS
+                           if isinstance(options.get(key), str) and options[key]})
+    return values, user_paths
+
+
+def machine_paths(work: Path, final: Path, user_paths: dict[str, str] | None = None) -> list[tuple[str, str]]:
+    """(absolute path, placeholder) pairs to replace in a finished report, longest first
+    (``user_paths``: the user's own data folders, see :func:`absolute_paths`)."""
+    pairs = {**(user_paths or {}), str(work): _shown(final), str(data_home()): "$MER_DATA_HOME",
              str(cache_dir()): "$MER_CACHE_DIR", str(reports_dir()): "$MER_REPORTS_DIR",
              str(PROJECT_ROOT): "<project>", sys.prefix: "<python>", sys.base_prefix: "<python>",
              str(Path.home()): "~", tempfile.gettempdir(): "<tmp>"}
@@ -283,10 +313,11 @@ def scrub_machine_paths(text: str, pairs: list[tuple[str, str]]) -> str:
     return text
 
 
-def finish_report(work: Path, final: Path, stamp: str, numerics: dict | None = None) -> None:
+def finish_report(work: Path, final: Path, stamp: str, numerics: dict | None = None,
+                  user_paths: dict[str, str] | None = None) -> None:
     """Replace machine paths in every text file of ``work``; record in its results.json the
     stamp of its inputs and the pinned numerics it ran with."""
-    pairs = machine_paths(work, final)
+    pairs = machine_paths(work, final, user_paths)
     for path in sorted(work.rglob("*")):
         if path.is_file() and path.suffix in TEXT_SUFFIXES:
             text = path.read_text(encoding="utf-8")

@@ -47,12 +47,27 @@ def test_notebooks_define_no_functions_and_keep_cells_short(name):
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_notebooks_use_one_vocabulary_of_parameter_names(name):
     declared = pm.inspect_notebook(str(PROJECT_ROOT / "notebooks" / f"{name}.ipynb"))
-    assert not set(declared) & set(P.RENAMED), f"{name} declares old names {set(declared) & set(P.RENAMED)}"
+    old = set(declared) & (set(P.RENAMED) | set(P.MOVED_TO_DATASET_OPTIONS))
+    assert not old, f"{name} declares old names {old}"
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_notebook_loads_its_dataset_through_dataset_options(name):
+    declared = pm.inspect_notebook(str(PROJECT_ROOT / "notebooks" / f"{name}.ipynb"))
+    assert {"DATASET", "DATA_HOME", "DATASET_OPTIONS"} <= set(declared)
+    assert declared["DATASET_OPTIONS"]["default"] == "{}", "DATASET_OPTIONS defaults to {} (profiles set options)"
+    calls = [source for _, source in code_cells(name) if "**DATASET_OPTIONS" in source]
+    assert calls, f"{name} never calls data.load(DATASET, ..., **DATASET_OPTIONS)"
 
 
 def test_a_renamed_parameter_is_refused_with_its_new_name():
     with pytest.raises(P.ProfileError, match="'EPOCHS' .* was renamed 'MAX_EPOCHS'"):
         P.check_parameters({"EPOCHS": 3}, ["MAX_EPOCHS"], "demo.yaml")
+
+
+def test_a_corpus_size_parameter_is_refused_with_its_dataset_option():
+    with pytest.raises(P.ProfileError, match=r"'N_CLIPS' .* DATASET_OPTIONS: \{n_clips: 24\}"):
+        P.check_parameters({"N_CLIPS": 24}, ["DATASET_OPTIONS"], "smoke.yaml")
 
 
 @pytest.mark.parametrize("path", sorted((LIBRARY / "models").glob("*.py")), ids=lambda p: p.stem)

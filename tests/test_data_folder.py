@@ -141,7 +141,7 @@ def test_class_subfolders_without_a_csv_label_each_file_by_its_folder(tmp_path, 
     assert sorted(table.index) == ["a1", "a2", "a3", "a4", "b1", "b2", "b3", "b4"]
     assert table.loc["b3", "quadrant"] == "Q3" and table.loc["b3", "audio_path"].endswith("Q3/live/b3.flac")
     assert table.loc["a1", "midi_path"] == resolved(tmp_path / "midi" / "a1.mid")
-    assert ds.modalities == ("audio", "midi") and ds.targets == ("quadrant",)
+    assert ds.modalities == ("audio", "midi") and ds.targets == ("quadrant", "polarity")  # polarity derived
     assert set(table["split"]) <= {"train", "validation", "test"} and ds.validate(deep=True).empty
 
 
@@ -271,3 +271,28 @@ def test_validate_names_empty_and_unreadable_audio_and_unused_files(tmp_path):
     assert fx.problems_about(problems, "unreadable") == [resolved(tmp_path / "Q2" / "a2.wav")]
     unused = fx.problems_about(problems, "no clip of the dataset uses")
     assert unused == [resolved(tmp_path / "Q4" / "live" / "b4.flac")]
+
+
+def test_folder_derives_polarity_from_quadrant_and_says_so(tmp_path):
+    fx.make_user_folder(tmp_path)
+    ds = data.load("folder", path=tmp_path, columns=USER_COLUMNS)
+    table = ds.table.set_index("track_id")
+    assert table.loc["c0", "polarity"] == "positive" and table.loc["c2", "polarity"] == "negative"
+    assert "polarity" in ds.targets and "derived: polarity from quadrant" in ds.notes
+
+
+def test_folder_derives_quadrants_from_va_only_around_a_given_center(tmp_path):
+    fx.make_user_folder(tmp_path)
+    without_quadrant = {k: v for k, v in USER_COLUMNS.items() if k != "quadrant"}
+    assert "quadrant" not in data.load("folder", path=tmp_path, columns=without_quadrant).targets
+    ds = data.load("folder", path=tmp_path, columns=without_quadrant, va_center=[0.25, -0.25])
+    table = ds.table.set_index("track_id")
+    # c1 = (0.1, -0.1): below the valence midpoint, above the arousal one -> Q2; c5 = (0.5, -0.5) -> Q4
+    assert table.loc["c1", "quadrant"] == "Q2" and table.loc["c5", "quadrant"] == "Q4"
+    assert "quadrant from valence/arousal around (0.25, -0.25)" in ds.notes
+
+
+def test_folder_va_center_without_va_is_a_clear_error(tmp_path):
+    fx.make_user_folder(tmp_path)
+    with pytest.raises(DatasetError, match="va_center= derives quadrants from valence and arousal"):
+        data.load("folder", path=tmp_path, columns={"track_id": "id", "audio_path": "file"}, va_center=[0, 0])

@@ -132,3 +132,22 @@ def test_a_submission_path_must_be_a_folder_or_an_npy_file_and_not_also_a_name(t
         mediaeval2020.load_submission("Submission1", path=write_submission(tmp_path / "s"))
     with pytest.raises(DatasetError, match=r"give a submission name or path=<folder or \.npy file>$"):
         mediaeval2020.load_submission()
+
+
+def test_a_transposed_submission_is_refused_with_a_hint(tmp_path):
+    np.save(tmp_path / "scores.npy", np.zeros(mediaeval2020.SHAPE[::-1], dtype=np.float32))
+    with pytest.raises(DatasetError, match=r"shape \(56, 4231\), expected \(4231, 56\).*transposed"):
+        mediaeval2020.load_submission(path=tmp_path / "scores.npy")
+
+
+def test_an_npz_archive_is_refused_and_closed(tmp_path):
+    np.savez(tmp_path / "scores.npy", predictions=np.zeros(mediaeval2020.SHAPE))
+    (tmp_path / "scores.npy.npz").rename(tmp_path / "scores.npy")
+    with pytest.raises(DatasetError, match=r"an \.npz archive"):
+        mediaeval2020.load_submission(path=tmp_path / "scores.npy")
+
+
+def test_a_relative_submission_path_is_named_absolutely_in_errors(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(DatasetError, match=rf"missing file: {tmp_path}/runs/nothing\.npy"):
+        mediaeval2020.load_submission(path="runs/nothing.npy")

@@ -93,11 +93,22 @@ def test_polarity_column_is_used_without_a_map():
         E.polarity_labels(table.assign(polarity="neutral"), None)
 
 
-def test_a_dataset_without_lyrics_is_refused():
-    table = clip_table().drop(columns="lyrics")
-    dataset = MERDataset(name="audio_only", table=table, root=".")
-    with pytest.raises(DatasetError, match=r"lacks modalities \['lyrics'\]"):
-        dataset.require(modalities=["audio", "lyrics"], targets=["cluster"])
+def test_only_the_audio_rows_run_when_the_dataset_has_no_lyrics():
+    dataset = MERDataset(name="audio_only", table=clip_table().drop(columns="lyrics"), root=".")
+    chosen, status = rows.runnable(list(E.ROWS.values()), dataset.modalities, ["polarity"], dataset=dataset.name)
+    assert [row.name for row in chosen] == ["audio_cnn", "audio_rnn", "audio_crnn"]
+    assert status.loc["multimodal", "status"] == "skipped: lacks lyrics"
+    with pytest.raises(DatasetError, match="audio_only can feed none"):
+        rows.runnable([E.ROWS["lyrics_cnn"]], dataset.modalities, ["polarity"], dataset=dataset.name)
+
+
+def test_only_the_polarity_filters_when_no_row_reads_lyrics():
+    table = clip_table(n=10).drop(columns="lyrics")
+    polarity = E.polarity_labels(table, {2: "positive", 3: "negative"})
+    kept, counts = E.eligible_clips(table, polarity, min_words=None, group="cluster")
+    assert list(counts.columns) == ["polarity", "clips", "no_polarity", "eligible"]
+    assert len(kept) == polarity.notna().sum() and "lyric_words" not in kept.columns
+    assert counts["eligible"].sum() == len(kept)
 
 
 def test_eligible_clips_apply_the_30_word_filter_and_count_reasons():
@@ -157,6 +168,18 @@ def test_prepare_run_gives_every_row_of_a_seed_the_same_balanced_split():
     again = E.prepare_run(eligible, mel, words, seed=0, max_words=16)
     assert again.table.equals(prepared.table) and len(again.vocabulary) == len(prepared.vocabulary)
     assert not E.prepare_run(eligible, mel, words, seed=1, max_words=16).table.equals(prepared.table)
+
+
+@pytest.mark.parametrize("modality", ["audio", "lyrics"])
+def test_prepare_run_stacks_only_the_modality_read_when_the_other_is_none(modality):
+    eligible, mel, words = run_inputs()
+    prepared = E.prepare_run(eligible, mel if modality == "audio" else None, words if modality == "lyrics" else None,
+                             seed=0, max_words=16)
+    assert all(list(arrays) == [modality] for arrays in prepared.arrays.values())
+    assert (prepared.vocab_size is None) == (modality == "audio")
+    assert (prepared.unknown_share() == {}) == (modality == "audio")
+    both = E.prepare_run(eligible, mel, words, seed=0, max_words=16)
+    assert prepared.table.equals(both.table)                             # the same clips and split either way
 
 
 def test_loaders_feed_only_the_row_inputs_and_shuffle_only_training():

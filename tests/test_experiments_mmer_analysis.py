@@ -40,13 +40,22 @@ def test_selecting_a_fusion_without_its_unimodal_rows_is_refused():
 
 def test_availability_says_which_rows_a_dataset_without_comments_can_feed():
     selected = list(experiment.ROWS.values())
-    running, table = experiment.availability(selected, ("audio", "lyrics"), ("valence", "arousal", "quadrant"))
+    running, status, table = experiment.availability(selected, ("audio", "lyrics"),
+                                                     ("valence", "arousal", "quadrant"))
     assert [row.name for row in running] == ["audio", "lyrics", "audio_lyrics"]
+    assert list(status.columns) == ["needs", "status"] and status.index.name == "row"
+    assert status.loc["audio_comments", "status"] == "skipped: lacks comments"
     assert list(table.columns) == ["reads", "runs", "why not"] and table.index.name == "experiment"
     assert table.loc["audio_comments", "reads"] == "audio + comments"
     assert table.loc["comments", "why not"] == "the dataset has no comments" and table.loc["audio", "why not"] == ""
-    _, none = experiment.availability(selected, (), ("valence", "arousal"))
-    assert not none["runs"].any()
+
+
+def test_availability_skips_every_row_without_an_error_when_the_dataset_feeds_none():
+    selected = list(experiment.ROWS.values())
+    running, status, none = experiment.availability(selected, ("context",), ("valence", "arousal"))
+    assert running == [] and not none["runs"].any()
+    assert status.loc["audio_lyrics", "status"] == "skipped: lacks audio, lyrics"
+    assert status["status"].str.startswith("skipped: lacks").all()
     assert none.loc["audio_lyrics", "why not"] == "the dataset has no audio and no lyrics"
 
 

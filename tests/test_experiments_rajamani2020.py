@@ -1,5 +1,7 @@
 """How Rajamani et al. (2020) are run: Table 1's rows, inputs, loaders, scores, published results."""
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -7,7 +9,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from mer_lib import metrics, train
-from mer_lib.data import mediaeval2020
+from mer_lib.data import DatasetError, MERDataset, mediaeval2020
 from mer_lib.experiments import rajamani2020 as experiment
 from mer_lib.experiments import rows
 from mer_lib.features.audio import SILENCE_DB
@@ -34,8 +36,8 @@ def test_table1_has_five_networks_then_two_fusions_of_trained_rows():
 def test_a_fusion_cannot_be_selected_without_its_members():
     with pytest.raises(ValueError, match="add them"):
         rows.select(experiment.ROWS, ["sa_layer3", "fusion_sa3_arelu"])
-    ran, status = rows.runnable(list(experiment.ROWS.values()), ["midi"], ["tags"])
-    assert ran == [] and status.loc["fusion_all", "status"].startswith("skipped: needs")
+    with pytest.raises(DatasetError, match=r"lacks audio; .*fusion_all: needs baseline, sa_layer3, arelu"):
+        rows.runnable(list(experiment.ROWS.values()), ["midi"], ["tags"])
 
 
 def test_rows_build_the_variants_their_names_say():
@@ -172,3 +174,84 @@ def test_trainable_clips_need_media_and_a_split():
     assert len(experiment.trainable_clips(_Corpus(table), max_tracks=1, seed=0)) == 1
     assert experiment.trainable_clips(_Corpus(table.drop(columns="audio_path"))) is None
 
+
+
+def _dataset(**columns):
+    table = pd.DataFrame({"track_id": ["a", "b"], "split": ["train", "test"], **columns})
+    return MERDataset(name="mine", table=table, root=Path("."))
+
+
+def test_every_row_runs_when_the_dataset_has_audio_and_tags():
+    chosen, status = experiment.runnable_rows(_dataset(audio_path=["a.wav", "b.wav"], tags=[["sad"], ["dark"]]))
+    assert chosen == list(experiment.ROWS.values())
+    assert (status["status"] == "ran").all() and status.loc["baseline", "needs"] == "audio"
+
+
+def test_a_dataset_without_tags_is_refused_when_rows_need_them():
+    with pytest.raises(DatasetError, match=r"mine can feed none .*baseline: lacks tags"):
+        experiment.runnable_rows(_dataset(audio_path=["a.wav", "b.wav"], quadrant=["Q1", "Q2"]))
+
+
+def test_official_melspecs_stand_in_for_audio_when_rows_read_mel_spectrograms():
+    chosen, _ = experiment.runnable_rows(_dataset(melspec_path=["a.npy", None], tags=[["sad"], ["dark"]]))
+    assert len(chosen) == len(experiment.ROWS)
+
+
+def test_rows_are_all_skipped_not_refused_when_training_is_optional():
+    chosen, status = experiment.runnable_rows(_dataset(tags=[["sad"], ["dark"]]), required=False)
+    assert chosen == []
+    assert status.loc["arelu", "status"] == "skipped: lacks audio"
+    assert status.loc["fusion_all", "status"] == "skipped: needs baseline, sa_layer3, arelu"
+    assert list(status.columns) == ["needs", "status"] and status.index.name == "row"
+
+
+def _random_submission(folder: Path, seed: int) -> np.ndarray:
+    folder.mkdir(parents=True)
+    scores = np.random.default_rng(seed).random(mediaeval2020.SHAPE, dtype=np.float32)
+    np.save(folder / "predictions.npy", scores)
+    return scores
+
+
+def test_a_submission_folder_is_scored_next_to_the_published_systems_when_given(tmp_path):
+    rng = np.random.default_rng(0)
+    truth = rng.random(mediaeval2020.SHAPE) < 0.05
+    truth[0], truth[1] = True, False   # every tag has positives and negatives
+    published = {row: rng.random(mediaeval2020.SHAPE) for row in experiment.PUBLISHED}
+    scores = _random_submission(tmp_path / "team x" / "run1", seed=1)
+    np.save(tmp_path / "winner.npy", scores[::-1].copy())
+
+    others = experiment.load_submissions([tmp_path / "team x" / "run1", str(tmp_path / "winner.npy")])
+    assert list(others) == ["run1", "winner"]
+    np.testing.assert_array_equal(others["run1"], scores)
+    table = experiment.recompute_published(truth, {**published, **others})
+    assert list(table.index) == [*experiment.PUBLISHED, "run1", "winner"]
+    assert list(table.columns) == list(experiment.recompute_published(truth, published).columns)
+    assert table.loc["run1", "ROC-AUC (ours)"] == metrics.roc_auc_macro(truth, scores)
+    assert table.loc["run1", "PR-AUC (ours)"] == metrics.pr_auc_macro(truth, scores)
+    assert 0.45 < table.loc["run1", "ROC-AUC (ours)"] < 0.55   # random scores: chance
+    assert table.loc[["run1", "winner"], ["ROC-AUC (published)", "PR-AUC (Table 1)"]].isna().all(axis=None)
+    assert pd.isna(table.loc["run1", "agree to 4 decimals"])   # nothing published to agree with
+    assert table.loc[list(experiment.PUBLISHED), "agree to 4 decimals"].tolist() == [False] * 5
+
+
+def test_without_other_submissions_the_published_table_keeps_its_bool_column():
+    rng = np.random.default_rng(3)
+    truth = (rng.random((40, 5)) > 0.7)
+    truth[0] = True
+    table = experiment.recompute_published(truth, {row: rng.random((40, 5)) for row in experiment.PUBLISHED})
+    assert table["agree to 4 decimals"].dtype == bool
+
+
+@pytest.mark.parametrize("names, message", [
+    (["a/run1", "b/run1"], r"'run1', the label of another submission"),
+    (["a/sub1_arelu"], r"'sub1_arelu', the label of a published system"),
+])
+def test_submission_labels_must_be_distinct_from_each_other_and_the_published_rows(tmp_path, names, message):
+    for seed, name in enumerate(names):
+        _random_submission(tmp_path / name, seed)
+    with pytest.raises(ValueError, match=message):
+        experiment.load_submissions([tmp_path / n for n in names])
+
+
+def test_no_submissions_load_nothing():
+    assert experiment.load_submissions([]) == {}

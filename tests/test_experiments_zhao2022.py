@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from mer_lib import metrics, train
-from mer_lib.data import splits
+from mer_lib.data import DatasetError, splits
 from mer_lib.experiments import rows
 from mer_lib.experiments import zhao2022 as experiment
 from mer_lib.runner import run_profile
@@ -51,13 +51,32 @@ def test_each_row_reads_what_its_network_takes_and_needs_the_modalities_behind_i
         row, text_dim=TEXT_DIM, embeddings=np.zeros((30, 4), np.float32)))
     assert tuple(experiment.ARGUMENTS.get(i, i) for i in row.inputs) == tuple(net.modalities)
     assert set(row.modalities) == {SOURCE[i] for i in row.inputs}
-    assert row.targets == ()          # the profile's targets, checked once by the notebook
+    assert row.targets == ()          # the profile's targets (profile_targets), one set for every row
 
 
 def test_a_dataset_without_audio_runs_only_the_context_row():
     ran, status = rows.runnable(list(experiment.ROWS.values()), ["context"], ["valence", "arousal"])
     assert [r.name for r in ran] == ["context_only"]
     assert status.loc["hcman", "status"] == "skipped: lacks audio, lyrics"
+
+
+def test_a_dataset_with_audio_and_title_artist_but_no_lyrics_runs_only_the_context_row():
+    # the paper's Tables 2 and 3 have no audio-only row: every audio model also reads lyrics
+    ran, status = rows.runnable(list(experiment.ROWS.values()), ["audio", "context"], ["valence", "arousal"])
+    assert [r.name for r in ran] == ["context_only"]
+    assert (status.drop("context_only")["status"] == "skipped: lacks lyrics").all()
+
+
+def test_profile_targets_drop_the_targets_a_dataset_lacks_when_it_has_some():
+    kept, class_target, dropped = experiment.profile_targets(["valence", "arousal"], "quadrant",
+                                                             ("quadrant", "polarity"))
+    assert (kept, class_target, dropped) == ([], "quadrant", ["valence", "arousal"])
+    assert experiment.profile_targets(["valence"], "", ("valence", "arousal")) == (["valence"], "", [])
+
+
+def test_profile_targets_refuse_a_dataset_without_any_of_them():
+    with pytest.raises(DatasetError, match=r"mine has none of the profile's targets \['cluster'\]"):
+        experiment.profile_targets([], "cluster", ("valence", "arousal"), dataset="mine")
 
 
 def test_model_options_give_word_vectors_to_the_word_baseline_and_the_text_width_to_the_rest():

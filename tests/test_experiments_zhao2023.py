@@ -39,10 +39,69 @@ def test_rows_are_the_papers_table_rows_and_fused_rows_reuse_the_single_branches
     assert E.ROWS["full"].reuses == E.ROWS["no_mhsa"].reuses == E.BRANCH_ROWS
     assert [E.ROWS[r].options["branches"] for r in E.BRANCH_ROWS] == [(b,) for b in Z.BRANCHES]
     assert rows.select(E.ROWS, list(E.ROWS)) == list(E.ROWS.values())
-    ran, status = rows.runnable(list(E.ROWS.values()), ("midi",), ("quadrant",))
+    ran, status = rows.runnable(list(E.ROWS.values()), ("midi", "audio"), ("quadrant",))
     assert len(ran) == len(E.ROWS) and set(status["status"]) == {"ran"}
     with pytest.raises(ValueError, match="symbolic_only"):
         rows.select(E.ROWS, ["full"])
+
+
+def test_midi_alone_feeds_every_row_when_clips_without_audio_are_heard_through_their_rendered_midi():
+    assert E.readable_modalities(("midi",)) == ("midi", "audio")
+    assert E.readable_modalities(("audio", "midi", "lyrics")) == ("audio", "midi", "lyrics")
+    ran, status = rows.runnable(list(E.ROWS.values()), E.readable_modalities(("midi",)), ("quadrant",))
+    assert len(ran) == len(E.ROWS) and set(status["status"]) == {"ran"}
+
+
+def test_acoustic_rows_run_and_rows_reading_midi_are_skipped_when_a_dataset_has_audio_only():
+    ran, status = rows.runnable(list(E.ROWS.values()), E.readable_modalities(("audio",)), ("quadrant", "polarity"))
+    assert [row.name for row in ran] == ["audio_lr", "harmony_only", "tone_only", "short_chunk_resnet"]
+    assert status.loc["full", "needs"] == "midi + audio"
+    assert status.loc["lstm_attn", "status"] == status.loc["full", "status"] == "skipped: lacks midi"
+    assert [r.name for r in E.linear_rows(ran)] == ["audio_lr"]
+    assert [r.name for r in E.trained_rows("clip", 1, among=ran)] == ["harmony_only", "tone_only", "short_chunk_resnet"]
+    assert E.trained_rows("clip", 2, among=ran) == []
+    assert [r.name for r in E.trained_rows("song", 1, among=ran)] == ["harmony_only", "tone_only"]
+    with pytest.raises(ValueError, match="none of the selected rows"):
+        rows.runnable(list(E.ROWS.values()), E.readable_modalities(("midi",)), ("valence", "arousal"))
+
+
+def test_song_level_options_switch_the_split_when_the_loader_has_one_and_are_none_otherwise():
+    assert E.song_level_options("emopia", {"split": "clip", "audio_dir": "x"}) == {"split": "song", "audio_dir": "x"}
+    assert E.song_level_options("emopia", {}) == {"split": "song"}
+    assert E.song_level_options("synthetic", {"n_clips": 24}) is None
+    assert E.song_level_options("folder", {"path": "x"}) is None
+
+
+def test_extract_inputs_reads_the_start_of_the_audio_and_the_whole_midi_when_inputs_are_named(monkeypatch):
+    calls = []
+    monkeypatch.setattr(E.features, "extract",
+                        lambda clips, name, **options: calls.append((name, options)) or {"c0": name})
+    out = E.extract_inputs("clips", ["tokens", "mfcc"], excerpt_seconds=4.0, n_jobs=1)
+    assert out == {"tokens": {"c0": "zhao2023_midi_like"}, "mfcc": {"c0": "zhao2023_mfcc"}}
+    assert calls == [("zhao2023_midi_like", {"n_jobs": 1}),
+                     ("zhao2023_mfcc", {"normalize": False, "excerpt": "first", "seconds": 4.0, "n_jobs": 1})]
+    assert set(E.INPUT_FEATURES) == {name for row in E.ROWS.values() for name in row.inputs}
+
+
+def test_reading_table_keeps_the_rows_of_the_inputs_present_and_seconds_only_when_they_are_known(clips):
+    table, inputs = clips
+    n_tokens, rate = E.token_counts(inputs, table["track_id"], frames_per_second=10.0)
+    assert n_tokens["c1"] == 10 and rate == pytest.approx(np.median(np.array([30, 10, 40, 20, 30, 35]) / 5.0))
+    settings = {"token_window": 16, "max_tokens": 32, "frame_window_seconds": 2.0, "frame_window": 21,
+                "excerpt_seconds": 4.0, "max_frames": 41, "max_chunks": 2}
+    reading = E.reading_table(inputs, n_tokens, rate, **settings)
+    assert list(reading.index) == ["symbolic branch, LSTM-Attn", "harmony and tone-colour branches",
+                                   "short-chunk ResNet"]
+    in_seconds = [f" (≈ {n / rate:.1f} s)" for n in (16, 32)]
+    assert reading.iloc[0].tolist() == [f"16 tokens{in_seconds[0]}", f"first 32 tokens{in_seconds[1]}", "67%"]
+    assert reading.iloc[1].tolist() == ["2.0 s (21 frames)", "first 4 s (41 frames)", "—"]
+    no_audio = {"tokens": inputs["tokens"]}
+    n_tokens, rate = E.token_counts(no_audio, table["track_id"], frames_per_second=10.0)
+    assert np.isnan(rate)
+    assert E.reading_table(no_audio, n_tokens, rate, **settings).iloc[0, 0] == "16 tokens"
+    n_tokens, rate = E.token_counts({"chroma": inputs["chroma"]}, table["track_id"], frames_per_second=10.0)
+    assert n_tokens.empty and list(E.reading_table(["chroma", "mfcc"], n_tokens, rate, **settings).index) == [
+        "harmony and tone-colour branches"]
 
 
 def test_paper_numbers_come_as_a_table_and_as_flat_results():
@@ -155,6 +214,8 @@ def test_linear_rows_read_stacked_statistics_and_count_a_weight_per_feature_and_
     assert sizes["full"] == sum(models.count_parameters(m) - models.count_parameters(m.head) for m in single.values()) \
         + models.count_parameters(head)
     assert "lstm_attn" not in sizes
+    del inputs["note_statistics"]  # a dataset without MIDI: Symbolic-LR did not run
+    assert "symbolic_lr" not in E.parameter_counts(runs, inputs, split="clip", seed=0, **SETTINGS)
 
 
 def test_runs_come_back_in_table_order_split_by_split_and_seed_by_seed():

@@ -2,6 +2,7 @@
 
 import pytest
 
+from mer_lib.data import DatasetError
 from mer_lib.experiments import rows
 from mer_lib.experiments.rows import Row
 
@@ -38,8 +39,16 @@ def test_runnable_skips_rows_the_dataset_cannot_feed_and_says_why():
     assert [r.name for r in ran] == ["audio"]
     assert status.loc["lyrics", "status"] == "skipped: lacks lyrics"
     assert status.loc["fusion", "status"] == "skipped: lacks lyrics"
-    ran, status = rows.runnable(list(ROWS.values()), ("audio", "lyrics"), ())
-    assert ran == [] and status.loc["audio", "status"] == "skipped: lacks polarity"
+
+def test_runnable_reports_every_row_skipped_instead_of_raising_when_no_row_is_required():
+    ran, status = rows.runnable(list(ROWS.values()), ("audio",), (), require_one=False)
+    assert ran == [] and status["status"].tolist() == ["skipped: lacks polarity", "skipped: lacks lyrics, polarity",
+                                                       "skipped: lacks lyrics"]
+
+
+def test_runnable_names_what_is_missing_when_no_row_can_run():
+    with pytest.raises(DatasetError, match=r"mine can feed none .*audio: lacks polarity.* targets \[\]"):
+        rows.runnable(list(ROWS.values()), ("audio", "lyrics"), (), dataset="mine")
 
 
 def test_runnable_judges_a_fusion_by_its_parts_in_any_order():

@@ -141,3 +141,17 @@ def test_a_run_pins_the_numerics_of_its_kernel_only(tmp_path, monkeypatch):
         runner.run_profile(NOTEBOOK, "smoke", out_dir=tmp_path / "report")
     assert seen == repro.PINNED_NUMERICS
     assert not set(repro.PINNED_NUMERICS) & set(os.environ), "the caller's environment was changed"
+
+
+def test_users_data_paths_become_absolute_and_are_replaced_in_the_report(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    values, user_paths = runner.absolute_paths({
+        "DATASET_OPTIONS": {"path": "songs", "labels_csv": "labels.csv", "n_clips": 3},
+        "SUBMISSIONS": ["runs/a", "b.npy"], "DATA_HOME": ""})
+    songs = str((tmp_path / "songs").resolve())
+    assert values["DATASET_OPTIONS"] == {"path": songs, "labels_csv": "labels.csv", "n_clips": 3}
+    assert values["SUBMISSIONS"] == [str((tmp_path / "runs" / "a").resolve()), str((tmp_path / "b.npy").resolve())]
+    assert values["DATA_HOME"] == ""
+    pairs = runner.machine_paths(tmp_path / ".w", PROJECT_ROOT / "reports" / "nb" / "x", user_paths)
+    cleaned = runner.scrub_machine_paths(f'"path": "{songs}", "s": "{values["SUBMISSIONS"][1]}"', pairs)
+    assert cleaned == '"path": "<DATASET_OPTIONS.path>", "s": "<SUBMISSIONS[1]>"'

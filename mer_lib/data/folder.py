@@ -55,6 +55,12 @@ file and the value; so does an empty or NaN ``valence``/``arousal`` cell (naming
 clip needs both when the CSV has the column), or an empty ``track_id``. A header-only CSV, or
 one whose last line is cut short, is an error too.
 
+Derived targets (honest ones only, and said in the dataset's ``notes``): ``polarity`` from
+``quadrant`` where the CSV has none (Q1/Q4 positive, Q2/Q3 negative: the sign of valence that a
+quadrant states); ``quadrant`` from ``valence``/``arousal`` only when you give the midpoint of
+your scale, ``va_center=[v, a]`` (e.g. ``[5, 5]`` on a 1–9 scale). Valence and arousal are never
+made up from a quadrant.
+
 Split: a ``split`` column (``train``/``validation``/``test``; ``val``, ``valid`` and ``dev`` are
 read as ``validation``; empty = no split) when the CSV has one, whatever ``split_by`` says.
 Otherwise a seeded split (70/10/20 by default, ``seed=0``) stratified on the first of
@@ -86,7 +92,8 @@ from mer_lib.data.tables import (AUDIO_EXTENSIONS, CLUSTERS, LYRICS_EXTENSIONS, 
                                  POLARITIES, SPLIT_ALIASES, TABLE_COLUMNS, check_taxonomy, group_stratified_split,
                                  list_files, match_ids, numeric_column, problems, read_csv, rows_named,
                                  stem_index, stratified_split, user_folder)
-from mer_lib.metrics import QUADRANTS
+from mer_lib.metrics import QUADRANTS, quadrant_valence
+from mer_lib.metrics import quadrant as quadrant_of
 
 DEFAULT_CSV = "labels.csv"
 SPLIT_BY = ("artist", "clip")
@@ -268,6 +275,24 @@ def _split(table: pd.DataFrame, split_by: str | None, fractions, seed: int, sour
     return split
 
 
+def _derive_targets(table: pd.DataFrame, va_center) -> list[str]:
+    """Add the targets that follow from others (module docstring); returns what was derived."""
+    derived = []
+    if va_center is not None:
+        if not (_has(table, "valence") and _has(table, "arousal")):
+            raise DatasetError("va_center= derives quadrants from valence and arousal, and the table lacks them")
+        center_v, center_a = (float(c) for c in va_center)
+        if not _has(table, "quadrant"):
+            table["quadrant"] = quadrant_of(table["valence"] - center_v, table["arousal"] - center_a)
+            derived.append(f"quadrant from valence/arousal around ({center_v:g}, {center_a:g})")
+    if _has(table, "quadrant") and not _has(table, "polarity"):
+        known = table["quadrant"].notna()
+        table["polarity"] = pd.Series(np.where(quadrant_valence(table["quadrant"].fillna("")), "positive",
+                                               "negative"), index=table.index).where(known)
+        derived.append("polarity from quadrant (Q1/Q4 positive, Q2/Q3 negative)")
+    return derived
+
+
 def _unused_media(dataset: MERDataset, deep: bool) -> pd.DataFrame:
     """``validate()`` findings: audio and MIDI files below the folder that no clip uses."""
     used = {p for c in ("audio_path", "midi_path") if c in dataset.table.columns
@@ -281,7 +306,7 @@ def _unused_media(dataset: MERDataset, deep: bool) -> pd.DataFrame:
           description="bring your own: audio/MIDI/lyrics files and a labels CSV or class subfolders (path=...)")
 def load(data_home=None, path=None, labels_csv: str | None = DEFAULT_CSV, columns: Mapping[str, str] | None = None,
          name: str = "folder", split_by: str | None = None, split_fractions=(0.7, 0.1, 0.2), seed: int = 0,
-         check_files: bool = True, notes: str = "") -> MERDataset:
+         check_files: bool = True, va_center=None, notes: str = "") -> MERDataset:
     """Load a user's folder of audio/MIDI/lyrics files labelled by a CSV or by class subfolders.
 
     Args:
@@ -297,6 +322,8 @@ def load(data_home=None, path=None, labels_csv: str | None = DEFAULT_CSV, column
         split_fractions: Train/validation/test shares of the seeded split.
         seed: Seed of that split.
         check_files: Raise when a file the CSV names is missing (``validate()`` reports instead).
+        va_center: ``[valence, arousal]`` midpoint of your scale: quadrants are then derived from
+            V/A where the table has none. None: no quadrant is derived.
         notes: The scale of your labels, shown with the dataset.
 
     Raises:
@@ -314,6 +341,7 @@ def load(data_home=None, path=None, labels_csv: str | None = DEFAULT_CSV, column
                            "subfolders (no CSV): give labels_csv=<your CSV> or leave columns= out")
     table = _class_folder_table(root, files) if source is None else _csv_table(source, columns, root)
     _find_by_id(table, files, root)
+    derived = _derive_targets(table, va_center)
     table["split"] = _split(table, split_by, split_fractions, seed, source or root)
     if check_files:
         _missing_files(table, source or root)
@@ -321,7 +349,8 @@ def load(data_home=None, path=None, labels_csv: str | None = DEFAULT_CSV, column
     return MERDataset(
         name=name, table=table[ordered].reset_index(drop=True), root=root,
         bibtex="", license_text="The user's own data: check the terms of its sources.",
-        notes=notes or ("quadrant from the class subfolders" if source is None
-                        else "labels as given in the user's CSV (valence/arousal on the user's scale)"),
+        notes="; ".join([notes or ("quadrant from the class subfolders" if source is None
+                                   else "labels as given in the user's CSV (valence/arousal on the user's scale)"),
+                         *(f"derived: {d}" for d in derived)]),
         extra_checks=_unused_media,
     )

@@ -18,7 +18,7 @@ the matrices; ``load_submission(path=...)`` reads any team's submission (a folde
 ``predictions.npy`` [+ ``decisions.npy``], or one ``.npy``) from anywhere, checked for shape
 :data:`SHAPE` and dtype. ``validate()`` checks that the ground truth equals the split-0 test tags.
 
-Notebook: ``00_primer``
+Notebook: ``00_primer``, ``02_rajamani2020_attention_tagging`` (its ``SUBMISSIONS`` parameter).
 """
 
 from __future__ import annotations
@@ -129,6 +129,7 @@ def _read_npy(path: Path) -> np.ndarray:
     except (ValueError, EOFError, OSError) as err:
         raise DatasetError(f"{path}: not a readable .npy file ({err})") from err
     if not isinstance(matrix, np.ndarray):
+        matrix.close()   # an NpzFile keeps its file open
         raise DatasetError(f"{path}: an .npz archive, expected one .npy array")
     return matrix
 
@@ -137,7 +138,9 @@ def _checked(matrix: np.ndarray, path: Path, expected: tuple[int, int], kind: st
     """``matrix`` checked for shape, dtype (predictions: numbers; decisions, ground truth: bool or
     0/1, returned as bool) and finite values."""
     if matrix.shape != expected:
-        raise DatasetError(f"{path}: shape {matrix.shape}, expected {expected} (split-0 test tracks x tags)")
+        transposed = " (transposed? rows are tracks)" if matrix.shape == expected[::-1] else ""
+        raise DatasetError(f"{path}: shape {matrix.shape}, expected {expected} (split-0 test tracks x tags)"
+                           + transposed)
     if matrix.dtype.kind not in "biuf":
         raise DatasetError(f"{path}: dtype {matrix.dtype}, expected numbers (scores) or bool (decisions)")
     if matrix.dtype.kind == "f" and not np.isfinite(matrix).all():
@@ -207,7 +210,9 @@ def load_submission(name: str | None = None, data_home=None, kind: str = "predic
             (``"Submission1"``, ``"baseline_vggish"``).
         data_home: Folder of the real datasets (with ``name``).
         kind: ``"predictions"`` (scores) or ``"decisions"`` (bool).
-        path: A submission folder or ``.npy`` file, instead of ``name``.
+        path: A submission folder or ``.npy`` file, instead of ``name``; a relative one is taken
+            from the current folder (a notebook's kernel runs in ``notebooks/``), and errors name
+            the absolute path.
 
     Returns:
         (4231, 56) array: scores as stored (float), decisions as bool.
@@ -223,7 +228,7 @@ def load_submission(name: str | None = None, data_home=None, kind: str = "predic
         both = ", not both" if name is not None else ""
         raise DatasetError(f"load_submission: give a submission name or path=<folder or .npy file>{both}")
     if path is not None:
-        file = _submission_file(Path(path).expanduser(), kind)
+        file = _submission_file(Path(path).expanduser().absolute(), kind)
         return _checked(_read_npy(file), file, SHAPE, kind)
     files = _submission_files(data_home)
     matches = [n for n in files if n == name] or [n for n in files if n.startswith(name)]

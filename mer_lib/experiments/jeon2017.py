@@ -5,10 +5,11 @@ reads (:data:`ROWS`) and how a dataset's table becomes its inputs and targets:
 
 * polarity labels (:func:`polarity_labels`: the dataset's own ``polarity`` column, or a
   cluster → polarity map for MIREX-like data, checked by :func:`check_polarity_map`);
-* the paper's lyrics filter (:func:`lyric_word_counts`, :func:`eligible_clips`: at least 30 words);
+* the paper's lyrics filter (:func:`lyric_word_counts`, :func:`eligible_clips`: at least 30 words,
+  applied when a row of the run reads lyrics);
 * one run per seed (:func:`prepare_run`): the eligible clips class-balanced and split afresh
   (:func:`mer_lib.data.splits.fresh_split`), a vocabulary built on the training lyrics only
-  (:func:`encode_lyrics`), the per-split arrays and :func:`class_targets`;
+  (:func:`encode_lyrics`), the per-split arrays of the modalities the run reads and :func:`class_targets`;
 * what a row's network is built and fed with (:func:`build_options`, :func:`loaders`) and how
   its test outputs are scored (:func:`scores`), for :func:`mer_lib.train.fit_and_test`;
 * the analysis of the notebook's last sections (:func:`best_rows`, :func:`lyrics_vs_audio`,
@@ -135,34 +136,40 @@ def lyric_word_counts(table: pd.DataFrame) -> pd.Series:
     return pd.Series(counts, index=table.index, name="lyric_words")
 
 
-def eligible_clips(table: pd.DataFrame, polarity: pd.Series, min_words: int = MIN_LYRIC_WORDS,
+def eligible_clips(table: pd.DataFrame, polarity: pd.Series, min_words: int | None = MIN_LYRIC_WORDS,
                    group: str | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The clips the paper's filters keep: a polarity, lyrics, at least ``min_words`` words.
 
     Args:
         table: Dataset table (``audio_path``/``lyrics``/``lyrics_path``...).
         polarity: :func:`polarity_labels` of ``table``.
-        min_words: Fewest lyric words (the paper: 30).
+        min_words: Fewest lyric words (the paper: 30); None when no row of the run reads lyrics:
+            then only the polarity filters, and a dataset without lyrics keeps its clips.
         group: Column to count by (e.g. ``"cluster"``); default the polarity.
 
     Returns:
         ``(kept rows with a "polarity" column, counts)``; ``counts`` has one row per group and
         the columns ``clips``, ``no_polarity``, ``without_lyrics``, ``under_<min_words>_words``,
-        ``eligible`` (each clip counted under the first reason that drops it).
+        ``eligible`` (each clip counted under the first reason that drops it; no lyrics columns,
+        and no ``lyric_words`` column in the kept rows, when ``min_words`` is None).
     """
-    words = lyric_word_counts(table)
     no_polarity = polarity.isna()
-    no_lyrics = ~no_polarity & (words == 0)
-    short = ~no_polarity & ~no_lyrics & (words < min_words)
-    keep = ~(no_polarity | no_lyrics | short)
+    reasons = {"clips": 1, "no_polarity": no_polarity}
+    keep = ~no_polarity
+    if min_words is not None:
+        words = lyric_word_counts(table)
+        no_lyrics = keep & (words == 0)
+        short = keep & ~no_lyrics & (words < min_words)
+        reasons.update({"without_lyrics": no_lyrics, f"under_{min_words}_words": short})
+        keep = keep & ~no_lyrics & ~short
     by = table[group] if group else polarity.fillna("none")
-    reasons = pd.DataFrame({"clips": 1, "no_polarity": no_polarity, "without_lyrics": no_lyrics,
-                            f"under_{min_words}_words": short, "eligible": keep}, index=table.index)
-    counts = reasons.groupby(by.to_numpy()).sum().astype(int)
+    counts = pd.DataFrame({**reasons, "eligible": keep}, index=table.index).groupby(by.to_numpy()).sum().astype(int)
     counts.index.name = group or "polarity"
     if group:
         counts.insert(0, "polarity", polarity.groupby(by.to_numpy()).first().reindex(counts.index).fillna("–"))
-    kept = table[keep].assign(polarity=polarity[keep], lyric_words=words[keep])
+    kept = table[keep].assign(polarity=polarity[keep])
+    if min_words is not None:
+        kept = kept.assign(lyric_words=words[keep])
     return kept, counts
 
 
@@ -201,34 +208,42 @@ class RunData:
 
     Attributes:
         table: The balanced eligible clips with this seed's ``split`` column.
-        vocabulary: Built on the training lyrics.
-        arrays: ``{split: {"audio": (clips, n_mels, frames), "lyrics": (clips, words) int64}}``.
+        vocabulary: Built on the training lyrics; None when the run reads no lyrics.
+        arrays: ``{split: {"audio": (clips, n_mels, frames), "lyrics": (clips, words) int64}}``, with
+            the modalities the run reads.
         targets: ``{split: (clips, 1) float32}`` (:func:`class_targets`).
     """
 
     table: pd.DataFrame
-    vocabulary: Vocabulary
+    vocabulary: Vocabulary | None
     arrays: dict
     targets: dict
+
+    @property
+    def vocab_size(self) -> int | None:
+        """Words in the vocabulary (incl. ``<pad>``, ``<unk>``); None without lyrics."""
+        return None if self.vocabulary is None else len(self.vocabulary)
 
     def split_sizes(self) -> pd.DataFrame:
         """Clips per split (rows, in :data:`SPLITS` order) and polarity (columns)."""
         return self.table.groupby(["split", "polarity"]).size().unstack().loc[list(SPLITS)]
 
     def unknown_share(self) -> dict[str, float]:
-        """Per split, the share of ``<unk>`` among the (non-padding) word ids."""
-        return {s: float((a["lyrics"] == 1).sum() / max((a["lyrics"] > 0).sum(), 1)) for s, a in self.arrays.items()}
+        """Per split, the share of ``<unk>`` among the (non-padding) word ids; empty without lyrics."""
+        return {s: float((a["lyrics"] == 1).sum() / max((a["lyrics"] > 0).sum(), 1))
+                for s, a in self.arrays.items() if "lyrics" in a}
 
 
-def prepare_run(eligible: pd.DataFrame, mel: Mapping[str, np.ndarray], words: Mapping[str, np.ndarray], seed: int,
-                fractions: Sequence[float] = (0.7, 0.1, 0.2), balance: bool = True,
+def prepare_run(eligible: pd.DataFrame, mel: Mapping[str, np.ndarray] | None, words: Mapping[str, np.ndarray] | None,
+                seed: int, fractions: Sequence[float] = (0.7, 0.1, 0.2), balance: bool = True,
                 max_words: int = networks.MAX_WORDS) -> RunData:
     """One seed's run: balance and split the eligible clips afresh, build the vocabulary, stack the arrays.
 
     Args:
         eligible: :func:`eligible_clips`' kept rows.
-        mel: ``{track_id: (n_mels, frames)}`` (the ``jeon2017_mel`` feature).
-        words: ``{track_id: word array}`` (the ``jeon2017_lyrics_words`` feature).
+        mel: ``{track_id: (n_mels, frames)}`` (the ``jeon2017_mel`` feature); None when no row reads audio.
+        words: ``{track_id: word array}`` (the ``jeon2017_lyrics_words`` feature); None when no row
+            reads lyrics (no vocabulary then).
         seed: Seeds the balancing and the split (:func:`mer_lib.data.splits.fresh_split`).
         fractions: Train / validation / test shares.
         balance: Downsample the majority class first.
@@ -236,8 +251,15 @@ def prepare_run(eligible: pd.DataFrame, mel: Mapping[str, np.ndarray], words: Ma
     """
     table = splits.fresh_split(eligible, "polarity", seed, fractions, balance=balance)
     ids = splits.split_ids(table)
-    vocabulary, word_ids = encode_lyrics(words, ids, max_words)
-    arrays = {s: {"audio": np.stack([mel[t] for t in tids]), "lyrics": word_ids[s]} for s, tids in ids.items()}
+    arrays = {s: {} for s in ids}
+    if mel is not None:
+        for s, tids in ids.items():
+            arrays[s]["audio"] = np.stack([mel[t] for t in tids])
+    vocabulary = None
+    if words is not None:
+        vocabulary, word_ids = encode_lyrics(words, ids, max_words)
+        for s in ids:
+            arrays[s]["lyrics"] = word_ids[s]
     targets = {s: class_targets(table.loc[table.split == s, "polarity"]) for s in ids}
     return RunData(table, vocabulary, arrays, targets)
 

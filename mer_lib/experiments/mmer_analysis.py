@@ -2,7 +2,8 @@
 
 * **Rows** (:data:`ROWS`): three unimodal V/A regressors (audio, lyrics, comments) and two
   fusions built from the trained audio CNN and one trained text CNN; :func:`availability`
-  keeps those a dataset can feed, :func:`training_order` trains the unimodal rows first,
+  keeps those a dataset can feed (all skipped, not an error, when it feeds none),
+  :func:`training_order` trains the unimodal rows first,
   :func:`model_options` says what each row's registered constructor is given, and
   :func:`loaders` feeds a row's inputs to :func:`mer_lib.train.fit_and_test`.
 * **Data preparation**: quadrants from V/A (:func:`with_quadrants`), a scarce quadrant
@@ -82,24 +83,31 @@ WORD_PRESETS = {"lyrics": "mmer_analysis_lyrics_words", "comments": "mmer_analys
 
 # --- rows -----------------------------------------------------------------------------------------
 
-def availability(selected: Sequence[Row], modalities: Sequence[str],
-                 targets: Sequence[str] = TARGETS) -> tuple[list[Row], pd.DataFrame]:
-    """The selected rows a dataset can feed, and a table of every row: what it reads, whether
-    it runs and why not (:func:`mer_lib.experiments.rows.runnable` decides).
+def availability(selected: Sequence[Row], modalities: Sequence[str], targets: Sequence[str] = TARGETS,
+                 dataset: str = "the dataset") -> tuple[list[Row], pd.DataFrame, pd.DataFrame]:
+    """The selected rows a dataset can feed (:func:`mer_lib.experiments.rows.runnable` decides),
+    its ``rows_run`` table, and this notebook's table of every row: what it reads, whether it
+    runs and why not.
+
+    A dataset that feeds no row is not an error here (``require_one=False``): the notebook's
+    dataset analysis runs without any model (the ``social_tags`` profile), so every row is
+    then marked skipped, with what it lacks.
 
     Args:
         selected: Rows chosen by the notebook (:func:`mer_lib.experiments.rows.select`).
         modalities: The dataset's modalities (``dataset.modalities``).
         targets: The dataset's targets (``dataset.targets``).
+        dataset: The dataset's name.
 
     Returns:
-        ``(rows that run, table indexed by "experiment" with "reads", "runs", "why not")``.
+        ``(rows that run, rows_run table indexed by "row" with "needs" and "status",
+        table indexed by "experiment" with "reads", "runs" and "why not")``.
     """
-    running, _ = rows.runnable(selected, modalities, targets)
+    running, status = rows.runnable(selected, modalities, targets, dataset=dataset, require_one=False)
     names = {row.name for row in running}
     table = pd.DataFrame([{"experiment": row.name, "reads": " + ".join(row.modalities), "runs": row.name in names,
                            "why not": _why_not(row, modalities)} for row in selected])
-    return running, table.set_index("experiment")
+    return running, status, table.set_index("experiment")
 
 
 def _why_not(row: Row, modalities: Sequence[str]) -> str:

@@ -9,7 +9,9 @@ macro ROC-AUC); :func:`score_row` then tunes the decision thresholds on validati
 the test split.
 
 Profile ``mediaeval`` also recomputes the test results of the team's published prediction
-files (:data:`PUBLISHED`, :func:`recompute_published`).
+files (:data:`PUBLISHED`, :func:`recompute_published`), next to any other submissions the
+notebook's ``SUBMISSIONS`` names (:func:`load_submissions`). :func:`runnable_rows` says which
+rows a dataset can train (audio and ``tags``), for the report's ``rows_run`` table.
 
 Reference: Rajamani, Rajamani & Schuller, "Emotion and Theme Recognition in Music Using
 Attention-Based Methods", MediaEval 2020 Workshop.
@@ -18,7 +20,8 @@ Notebook: ``02_rajamani2020_attention_tagging``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -135,12 +138,66 @@ def complexity_long(measured: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
+def runnable_rows(corpus, required: bool = True) -> tuple[list[Row], pd.DataFrame]:
+    """The rows of :data:`ROWS` that ``corpus`` can train, and the report's ``rows_run`` table.
+
+    Every network reads a log-mel spectrogram of the ``audio`` (MTG-Jamendo's official
+    mel-spectrograms, ``melspec_path``, are that input already, so they count as audio) and
+    learns the multi-label ``tags``; the fusions need their members
+    (:func:`mer_lib.experiments.rows.runnable`).
+
+    Args:
+        corpus: The training dataset (a :class:`~mer_lib.data.MERDataset`).
+        required: When no row can run, raise; ``False`` returns no rows and every row skipped
+            instead (profile ``mediaeval``, whose results are the published outputs).
+
+    Returns:
+        ``(rows that run, table indexed by row with the columns "needs" and "status")``.
+
+    Raises:
+        DatasetError: ``required`` and no row can run (e.g. a dataset without tags cannot
+            train a tagger); the message names what each row lacks.
+    """
+    table = corpus.table
+    melspecs = "melspec_path" in table.columns and table["melspec_path"].notna().any()
+    modalities = (*corpus.modalities, *(("audio",) if melspecs and "audio" not in corpus.modalities else ()))
+    return rows.runnable(list(ROWS.values()), modalities, corpus.targets, dataset=corpus.name, require_one=required)
+
+
+def load_submissions(paths: Sequence) -> dict[str, np.ndarray]:
+    """Other MediaEval 2020 submissions (the notebook's ``SUBMISSIONS``), ``{label: test scores}``.
+
+    Each path is a submission folder (``predictions.npy``, optionally ``decisions.npy``) or one
+    ``.npy`` file of scores, read and checked by
+    :func:`mer_lib.data.mediaeval2020.load_submission` (shape (4231, 56), numeric, finite). Its
+    label is the folder's name, or the file's name without ``.npy``.
+
+    Raises:
+        DatasetError: A missing or bad file.
+        ValueError: Two paths with one label, or a label that is a row of :data:`PUBLISHED`.
+    """
+    labelled = {}
+    for path in map(Path, paths):
+        label = path.name if path.suffix != ".npy" else path.stem
+        if label in labelled or label in PUBLISHED:
+            taken = "another submission" if label in labelled else "a published system of this notebook"
+            raise ValueError(f"SUBMISSIONS: {str(path)!r} would be labelled {label!r}, the label of {taken}; "
+                             "rename its folder or file")
+        labelled[label] = mediaeval2020.load_submission(path=path)
+    return labelled
+
+
 def recompute_published(truth: np.ndarray, predictions: Mapping[str, np.ndarray]) -> pd.DataFrame:
     """The published systems' test scores recomputed, next to the challenge's and Table 1's.
 
+    Other submissions (keys of ``predictions`` that are not rows of :data:`PUBLISHED`, e.g.
+    from :func:`load_submissions`) are scored the same way, below them, with no published or
+    Table 1 value and ``agree to 4 decimals`` left empty.
+
     Args:
         truth: The test ground truth ``(tracks, 56)``.
-        predictions: ``{row of PUBLISHED: scores (tracks, 56)}``.
+        predictions: ``{row of PUBLISHED: scores (tracks, 56)}``, plus ``{label: scores}`` of
+            other submissions.
 
     Returns:
         Indexed by row: ROC-AUC and PR-AUC (ours, published to four decimals, Table 1), the
@@ -160,7 +217,15 @@ def recompute_published(truth: np.ndarray, predictions: Mapping[str, np.ndarray]
     recomputed["agree to 4 decimals"] = (
         (recomputed["ROC-AUC (ours)"].round(4) == recomputed["ROC-AUC (published)"])
         & (recomputed["PR-AUC (ours)"].round(4) == recomputed["PR-AUC (published)"]))
-    return recomputed
+    others = {label: metrics.tagging_scores(truth, scores) for label, scores in predictions.items()
+              if label not in PUBLISHED}
+    if not others:
+        return recomputed
+    others = pd.DataFrame({label: {"ROC-AUC (ours)": ours["roc_auc"], "PR-AUC (ours)": ours["pr_auc"],
+                                   "ROC-AUC micro": ours["roc_auc_micro"], "PR-AUC micro": ours["pr_auc_micro"]}
+                           for label, ours in others.items()}).T
+    recomputed = recomputed.astype({"agree to 4 decimals": object})   # empty for the other submissions
+    return pd.concat([recomputed, others]).reindex(columns=recomputed.columns)
 
 
 def trainable_clips(corpus, max_tracks: int = 0, seed: int = 0) -> pd.DataFrame | None:

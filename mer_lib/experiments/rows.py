@@ -17,6 +17,7 @@ import pandas as pd
 from torch import nn
 
 from mer_lib import models
+from mer_lib.data.base import DatasetError
 
 
 @dataclass(frozen=True)
@@ -87,14 +88,31 @@ def select(rows: Mapping[str, Row], names: Sequence[str], parameter: str = "MODE
     return chosen
 
 
-def runnable(rows: Sequence[Row], modalities: Sequence[str], targets: Sequence[str]) -> tuple[list[Row], pd.DataFrame]:
+def runnable(rows: Sequence[Row], modalities: Sequence[str], targets: Sequence[str],
+             dataset: str = "the dataset", require_one: bool = True) -> tuple[list[Row], pd.DataFrame]:
     """The rows a dataset can feed, and a table saying of every row whether it runs or why not.
 
     A row is skipped when the dataset lacks one of its modalities or targets, or when a row it
-    reuses is skipped or not among ``rows`` (in any order). ``modalities``/``targets`` are the dataset's (``dataset.modalities``).
+    reuses is skipped or not among ``rows`` (in any order). ``modalities``/``targets`` are the
+    dataset's (``dataset.modalities``, ``dataset.targets``, or the targets a notebook derives).
+    A notebook saves the table (``run.save_table(status, "rows_run")``), so a report says which
+    of its rows ran.
+
+    Args:
+        rows: The selected rows (:func:`select`).
+        modalities: The modalities the data has.
+        targets: The targets the data has.
+        dataset: The data's name, for the error message.
+        require_one: Raise when no row can run. ``False`` for a profile whose results do not
+            come from these rows (a dataset analysis, published outputs): every row is then
+            reported skipped.
 
     Returns:
         ``(rows that run, table indexed by row with the columns "needs" and "status")``.
+
+    Raises:
+        DatasetError: ``require_one`` and no row can run; the message names each row and
+            what it lacks.
     """
     by_name = {row.name: row for row in rows}
     status: dict[str, str] = {}
@@ -111,4 +129,8 @@ def runnable(rows: Sequence[Row], modalities: Sequence[str], targets: Sequence[s
     summary = pd.DataFrame({"needs": [" + ".join(r.modalities) for r in rows],
                             "status": [status[r.name] for r in rows]},
                            index=pd.Index([r.name for r in rows], name="row"))
+    if require_one and rows and not ran:
+        reasons = "; ".join(f"{name}: {why.removeprefix('skipped: ')}" for name, why in summary["status"].items())
+        raise DatasetError(f"{dataset} can feed none of the selected rows ({reasons}); it has modalities "
+                           f"{list(modalities)} and targets {list(targets)}")
     return ran, summary

@@ -6,7 +6,8 @@ The networks are in :mod:`mer_lib.models.zhao2022` (HCMAN and its ablations) and
 * :data:`ROWS` — every result row: its registered model, the inputs it reads (in the order
   of the network's ``modalities``) and the dataset modalities those inputs come from;
   :data:`TABLE2_ROWS` / :data:`TABLE3_ROWS` — the rows of the paper's two tables;
-* the paper's numbers (:data:`PAPER_TABLES`, :func:`paper_results`);
+* the paper's numbers (:data:`PAPER_TABLES`, :func:`paper_results`) and the profile's targets
+  a dataset has (:func:`profile_targets`);
 * input preparation: log-mel excerpts with augmented training versions (:func:`mel_inputs`),
   segment-averaged BERT token features cut to their real length (:func:`stack_token_features`),
   everything the chosen rows read (:func:`extract_inputs`), the loaders of one row
@@ -17,7 +18,9 @@ The networks are in :mod:`mer_lib.models.zhao2022` (HCMAN and its ablations) and
 
 Rows declare the *modalities* they need; their *targets* are the profile's
 (``REGRESSION_TARGETS`` + ``CLASS_TARGET``, one set for every row), so ``Row.targets`` stays
-empty and the notebook checks the profile's targets once with ``dataset.require``.
+empty and the notebook keeps the profile's targets that the dataset has (:func:`profile_targets`).
+The paper's tables have no audio-only row: a dataset with audio and title/artist but no lyrics
+feeds only ``context_only``.
 
 Reference: Zhao, Ru, Yu, Wu, Li & Li, "Multimodal Music Emotion Recognition with
 Hierarchical Cross-Modal Attention Network", ICME 2022.
@@ -34,7 +37,7 @@ import pandas as pd
 import torch
 
 from mer_lib import data, features, metrics, train
-from mer_lib.data import SPLITS
+from mer_lib.data import SPLITS, DatasetError
 from mer_lib.data.splits import split_ids, stack_split, target_arrays, usable_clips
 from mer_lib.experiments import rows
 from mer_lib.experiments.rows import Row
@@ -78,6 +81,31 @@ ARGUMENTS = {"context_mean": "context"}
 def paper_results() -> dict[str, float]:
     """The paper's Tables 2 and 3 as ``{"row.metric": value}`` (for ``Run.write_results``)."""
     return {f"{row}.{metric}": value for row, values in PAPER_TABLES.items() for metric, value in values.items()}
+
+
+def profile_targets(regression: Sequence[str], class_target: str, available: Sequence[str],
+                    dataset: str = "the dataset") -> tuple[list[str], str, list[str]]:
+    """The profile's targets that a dataset has: every row is trained on these.
+
+    Args:
+        regression: ``REGRESSION_TARGETS`` (``valence``, ``arousal``).
+        class_target: ``CLASS_TARGET`` (``quadrant``, ``cluster``; empty: no classification).
+        available: The dataset's targets (``dataset.targets``).
+        dataset: The dataset's name, for the error message.
+
+    Returns:
+        ``(regression targets kept, class target kept or "", targets dropped)``.
+
+    Raises:
+        DatasetError: The dataset has none of the profile's targets (no row can be trained).
+    """
+    kept = [t for t in regression if t in available]
+    kept_class = class_target if class_target in available else ""
+    dropped = [t for t in (*regression, class_target) if t and t not in available]
+    if not kept and not kept_class:
+        raise DatasetError(f"{dataset} has none of the profile's targets {dropped} (it has {list(available)}): "
+                           f"set REGRESSION_TARGETS / CLASS_TARGET")
+    return kept, kept_class, dropped
 
 
 # --- inputs ----------------------------------------------------------------------------------------

@@ -12,6 +12,11 @@ Two-stage training: every branch is first trained alone with the common head (th
 "branch alone" rows), then the fusion head of ``full`` / ``no_mhsa`` is trained on the frozen
 branches' clip vectors (those rows ``reuses`` the single-branch rows).
 
+A row reads MIDI (the symbolic rows), audio (the acoustic rows) or both (the fused rows); a clip
+without an audio file is heard through its MIDI rendered (:func:`readable_modalities`), so MIDI
+alone feeds every row and audio alone the acoustic ones. Only the inputs of the rows that run are
+extracted (:func:`extract_inputs`).
+
 Every row is read as a quadrant: the Zhao rows output P(high valence), P(high arousal)
 (``loss="va"``, binary cross-entropy), the deep baselines 4-class log-probabilities
 (``loss="quadrant"``, negative log-likelihood; see :data:`mer_lib.losses.PROBABILITY_LOSSES`).
@@ -23,14 +28,15 @@ Notebook: ``03_zhao2023_multifaceted_piano``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import inspect
+from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 import torch
 from torch import nn
 
-from mer_lib import metrics, train
+from mer_lib import data, features, metrics, train
 from mer_lib.data import SPLITS, splits
 from mer_lib.experiments import rows
 from mer_lib.experiments.rows import Row
@@ -59,26 +65,30 @@ TABLE_III = ("full", "symbolic_only", "harmony_only", "tone_only", "no_mhsa")
 
 #: The single-branch rows whose trained branches the fused rows are built from (in branch order).
 BRANCH_ROWS = ("symbolic_only", "harmony_only", "tone_only")
-_NEEDS = {"modalities": ("midi",), "targets": ("quadrant",)}  # the audio is rendered from the MIDI
+# What a row reads: MIDI tokens or note statistics, audio (a clip's file, or its MIDI rendered:
+# :func:`readable_modalities`), or both; every row is scored on quadrants.
+_MIDI = {"modalities": ("midi",), "targets": ("quadrant",)}
+_AUDIO = {"modalities": ("audio",), "targets": ("quadrant",)}
+_BOTH = {"modalities": ("midi", "audio"), "targets": ("quadrant",)}
 
 #: The rows of the paper's tables, in the order they are trained and reported. Linear rows
 #: (``model=""``) read clip statistics; ``full``/``no_mhsa`` train a fusion head on the
 #: frozen branches of the single-branch rows they reuse.
 ROWS = rows.table(
-    Row("symbolic_lr", inputs=("note_statistics",), **_NEEDS),
-    Row("audio_lr", inputs=("audio_statistics",), **_NEEDS),
+    Row("symbolic_lr", inputs=("note_statistics",), **_MIDI),
+    Row("audio_lr", inputs=("audio_statistics",), **_AUDIO),
     Row("symbolic_only", model="zhao2023", inputs=("tokens",), loss="va",
-        options={"branches": ("symbolic",), "fusion": "concat"}, **_NEEDS),
+        options={"branches": ("symbolic",), "fusion": "concat"}, **_MIDI),
     Row("harmony_only", model="zhao2023", inputs=("chroma",), loss="va",
-        options={"branches": ("harmony",), "fusion": "concat"}, **_NEEDS),
+        options={"branches": ("harmony",), "fusion": "concat"}, **_AUDIO),
     Row("tone_only", model="zhao2023", inputs=("mfcc",), loss="va",
-        options={"branches": ("tone",), "fusion": "concat"}, **_NEEDS),
-    Row("lstm_attn", model="lstm_attn", inputs=("tokens",), loss="quadrant", **_NEEDS),
-    Row("short_chunk_resnet", model="short_chunk_resnet", inputs=("mel_chunks",), loss="quadrant", **_NEEDS),
+        options={"branches": ("tone",), "fusion": "concat"}, **_AUDIO),
+    Row("lstm_attn", model="lstm_attn", inputs=("tokens",), loss="quadrant", **_MIDI),
+    Row("short_chunk_resnet", model="short_chunk_resnet", inputs=("mel_chunks",), loss="quadrant", **_AUDIO),
     Row("full", model="zhao2023_fusion_head", inputs=("tokens", "chroma", "mfcc"), loss="va",
-        options={"fusion": "mhsa"}, reuses=BRANCH_ROWS, **_NEEDS),
+        options={"fusion": "mhsa"}, reuses=BRANCH_ROWS, **_BOTH),
     Row("no_mhsa", model="zhao2023_fusion_head", inputs=("tokens", "chroma", "mfcc"), loss="va",
-        options={"fusion": "concat"}, reuses=BRANCH_ROWS, **_NEEDS),
+        options={"fusion": "concat"}, reuses=BRANCH_ROWS, **_BOTH),
 )
 #: Rows also trained on the song-level split (the Zhao model and its ablations).
 SONG_LEVEL_ROWS = (*BRANCH_ROWS, "full", "no_mhsa")
@@ -94,6 +104,16 @@ PROFILE_OPTIONS = {
 AXES = {"mel_chunks": 0}
 #: Inputs whose real (unpadded) length the models read (``<name>_length``), so padding windows are left out.
 REPORT_LENGTHS = ("chroma", "mfcc", "mel_chunks")
+#: Each input of the rows → (registered extractor, its options). Extractors of audio read the
+#: start of a clip (:func:`extract_inputs`); raw MFCCs: the tone-colour branch scales them itself.
+INPUT_FEATURES = {
+    "tokens": ("zhao2023_midi_like", {}),
+    "note_statistics": ("emopia_symbolic_lr", {}),
+    "chroma": ("zhao2023_chroma", {}),
+    "audio_statistics": ("emopia_audio_lr", {}),
+    "mfcc": ("zhao2023_mfcc", {"normalize": False}),
+    "mel_chunks": ("zhao2023_short_chunk_mel", {}),
+}
 
 
 def paper_table(metric_names: Sequence[str] = METRICS) -> pd.DataFrame:
@@ -108,22 +128,121 @@ def paper_results() -> dict[str, float]:
     return {f"{row}.{metric}": value for row, values in PAPER_RESULTS.items() for metric, value in values.items()}
 
 
-def linear_rows() -> list[Row]:
-    """The rows that are not networks (logistic regressions on clip statistics)."""
-    return [row for row in ROWS.values() if not row.model]
+def readable_modalities(modalities: Sequence[str]) -> tuple[str, ...]:
+    """The modalities the rows can read from a dataset that has ``modalities``: audio too where it has MIDI.
+
+    A clip without an audio file is heard through its MIDI rendered with a SoundFont (the audio
+    fallback of :data:`mer_lib.features.pipeline.SOURCE_READERS`, cached): that is how EMOPIA,
+    whose recordings are not redistributed, feeds the acoustic rows.
+    """
+    return tuple(dict.fromkeys([*modalities, *(["audio"] if "midi" in modalities else [])]))
 
 
-def trained_rows(split: str, stage: int) -> list[Row]:
+def song_level_options(dataset: str, options: Mapping) -> dict | None:
+    """Loader options of a dataset's song-level split, or None when its loader has no ``split`` option.
+
+    ``{**options, "split": "song"}`` where ``data.load(dataset, split=...)`` is accepted (EMOPIA's
+    clip- and song-level splits); other datasets have no song-level split to load.
+    """
+    if "split" not in inspect.signature(data.info(dataset).loader).parameters:
+        return None
+    return {**options, "split": "song"}
+
+
+def extract_inputs(clips: pd.DataFrame, names: Iterable[str], *, excerpt_seconds: float, **options) -> dict:
+    """The inputs ``names`` of every clip, by their extractors (:data:`INPUT_FEATURES`), cached on disk.
+
+    Audio extractors read the first ``excerpt_seconds`` of a clip (its audio file, else its MIDI
+    rendered); MIDI extractors the whole clip.
+
+    Args:
+        clips: Rows with ``track_id`` and ``audio_path``/``midi_path``.
+        names: Input names (the ``inputs`` of the rows that run).
+        excerpt_seconds: Seconds of audio read.
+        **options: Options of :func:`mer_lib.features.extract` (``n_jobs``, ``dataset_name``...).
+
+    Returns:
+        ``{input name: {track_id: array}}``.
+    """
+    out = {}
+    for name in names:
+        extractor, params = INPUT_FEATURES[name]
+        audio = features.get(extractor).source == "audio"
+        excerpt = {"excerpt": "first", "seconds": excerpt_seconds} if audio else {}
+        out[name] = features.extract(clips, extractor, **params, **excerpt, **options)
+    return out
+
+
+def token_counts(inputs: Mapping[str, Mapping[str, np.ndarray]], track_ids,
+                 frames_per_second: float) -> tuple[pd.Series, float]:
+    """MIDI-like tokens per clip, and the median tokens per second of music.
+
+    A clip's seconds are its chromagram's frames over ``frames_per_second``.
+
+    Returns:
+        ``(tokens per clip indexed by track_id, tokens per second)``: an empty series without
+        ``inputs["tokens"]``, a NaN rate without ``inputs["chroma"]``.
+    """
+    if "tokens" not in inputs:
+        return pd.Series(dtype=float), float("nan")
+    n_tokens = pd.Series({t: len(inputs["tokens"][t]) for t in track_ids})
+    if "chroma" not in inputs:
+        return n_tokens, float("nan")
+    seconds = pd.Series({t: inputs["chroma"][t].shape[1] / frames_per_second for t in track_ids})
+    return n_tokens, float(np.median(n_tokens / seconds.clip(lower=1e-3)))
+
+
+def reading_table(inputs: Iterable[str], n_tokens: pd.Series, tokens_per_second: float, *, token_window: int,
+                  max_tokens: int, frame_window_seconds: float, frame_window: int, excerpt_seconds: float,
+                  max_frames: int, max_chunks: int) -> pd.DataFrame:
+    """How much of a clip each kind of model reads, in training and at evaluation, for the inputs present.
+
+    Args:
+        inputs: Names of the extracted inputs (those of the rows that run).
+        n_tokens, tokens_per_second: :func:`token_counts` (a NaN rate leaves the seconds out).
+        token_window, max_tokens: Tokens per training window; tokens read at evaluation.
+        frame_window_seconds, frame_window: Seconds and frames per training window of the acoustic branches.
+        excerpt_seconds, max_frames: Seconds and frames they read at evaluation.
+        max_chunks: Mel chunks the short-chunk ResNet reads at evaluation.
+
+    Returns:
+        Rows "symbolic branch, LSTM-Attn", "harmony and tone-colour branches", "short-chunk ResNet"
+        (those whose inputs are present); columns "training window", "evaluation reads", "clips fully read".
+    """
+    inputs, reading = set(inputs), {}
+    if "tokens" in inputs:
+        span = {n: "" if np.isnan(tokens_per_second) else f" (≈ {n / tokens_per_second:.1f} s)"
+                for n in (token_window, max_tokens)}
+        reading["symbolic branch, LSTM-Attn"] = [f"{token_window} tokens{span[token_window]}",
+                                                 f"first {max_tokens} tokens{span[max_tokens]}",
+                                                 f"{(n_tokens <= max_tokens).mean():.0%}"]
+    if inputs & {"chroma", "mfcc"}:
+        reading["harmony and tone-colour branches"] = [f"{frame_window_seconds:.1f} s ({frame_window} frames)",
+                                                       f"first {excerpt_seconds:.0f} s ({max_frames} frames)", "—"]
+    if "mel_chunks" in inputs:
+        reading["short-chunk ResNet"] = ["1 chunk of 3.69 s", f"first {max_chunks} chunks", "—"]
+    return pd.DataFrame.from_dict(reading, orient="index",
+                                  columns=["training window", "evaluation reads", "clips fully read"])
+
+
+def linear_rows(among: Iterable[Row] | None = None) -> list[Row]:
+    """The rows that are not networks (logistic regressions on clip statistics), of ``among`` (default all)."""
+    return [row for row in (ROWS.values() if among is None else among) if not row.model]
+
+
+def trained_rows(split: str, stage: int, among: Iterable[Row] | None = None) -> list[Row]:
     """The network rows trained on a split in one stage of two-stage training.
 
     Args:
         split: ``"clip"`` (every network row) or ``"song"`` (:data:`SONG_LEVEL_ROWS` only).
         stage: 1 — the rows trained on clips (branches alone, the deep baselines);
             2 — the fused rows, trained on stage 1's branch vectors.
+        among: The rows that run (:func:`mer_lib.experiments.rows.runnable`); default every row.
     """
     if stage not in (1, 2):
         raise ValueError(f"stage must be 1 or 2, got {stage!r}")
-    chosen = [row for row in ROWS.values() if row.model and bool(row.reuses) == (stage == 2)]
+    names = [row.name for row in (ROWS.values() if among is None else among)]
+    chosen = [row for row in ROWS.values() if row.name in names and row.model and bool(row.reuses) == (stage == 2)]
     return chosen if split == "clip" else [row for row in chosen if row.name in SONG_LEVEL_ROWS]
 
 
@@ -272,7 +391,7 @@ def parameter_counts(runs: Mapping[tuple, train.Trained], inputs: Mapping[str, M
     models = {name: result.model for (s, k, name), result in runs.items() if (s, k) == (split, seed)}
     sizes = {}
     for row in ROWS.values():
-        if not row.model:
+        if not row.model and row.inputs[0] in inputs:
             n_features = len(next(iter(inputs[row.inputs[0]].values())))
             sizes[row.name] = n_features * len(metrics.QUADRANTS) + len(metrics.QUADRANTS)
         elif row.reuses and row.name in models:

@@ -24,7 +24,7 @@ JOBS ?= 2
 # Profiles `make verify` reruns (real ones only where their data is present).
 VERIFY_PROFILES ?= demo
 
-.PHONY: help setup constraints reports verify test real bench bench-reproduce lab clean clean-cache distclean
+.PHONY: help setup constraints reports verify test real bench bench-reproduce site handouts lab clean clean-cache distclean
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -36,7 +36,7 @@ $(SETUP_STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON_BOOT) -m venv $(VENV)
 	$(PIP) install --quiet --upgrade pip
 	$(PIP) install --quiet "$(TORCH_SPEC)"
-	$(PIP) install --quiet -c constraints.txt -e ".[dev]"
+	$(PIP) install --quiet -c constraints.txt -e ".[dev,site]"
 	$(PIP) install --quiet --no-deps -c constraints.txt $(NODEPS_PACKAGES)
 	$(PY) -m ipykernel install --sys-prefix --name mer-study --display-name "MER Study (.venv)" > /dev/null
 	$(PY) -m mer_lib.assets
@@ -67,14 +67,25 @@ bench: $(SETUP_STAMP)  ## measure the feature-extraction speed targets (writes r
 bench-reproduce: $(SETUP_STAMP)  ## time a cold `make reports` (2 at a time and serially) and `make verify`
 	$(PY) -m benchmarks.reproduce
 
+# The course site: the executed reports rendered by Sphinx + MyST-NB, never re-run.
+SITE_HTML := site/_build/html
+site: $(SETUP_STAMP)  ## build the course site from reports/ into site/_build/html (execution off)
+	$(PY) site/build.py pages
+	rm -rf $(SITE_HTML)
+	$(VENV)/bin/sphinx-build -b html -q -d site/_build/doctrees site $(SITE_HTML)
+	@echo "site: $(SITE_HTML)/index.html (copy $(SITE_HTML) to any static host)"
+
+handouts: $(SETUP_STAMP)  ## student copies of the notebooks in handouts/: no outputs, no solutions
+	$(PY) site/build.py handouts
+
 lab: $(SETUP_STAMP)  ## open JupyterLab on the notebooks
 	$(VENV)/bin/jupyter lab notebooks/
 
 clean-cache:  ## delete cached features (the synthetic corpus stays)
 	rm -rf .cache/features
 
-clean:  ## delete caches (generated corpus, features, pytest, bytecode)
-	rm -rf .cache .pytest_cache
+clean:  ## delete caches (generated corpus, features, pytest, bytecode) and the built site/handouts
+	rm -rf .cache .pytest_cache site/_build site/_generated handouts
 	find . -name __pycache__ -type d -not -path './$(VENV)/*' -prune -exec rm -rf {} +
 
 distclean: clean  ## also delete the virtual environment

@@ -20,7 +20,8 @@ def _name(requirement: str) -> str:
 
 def test_pyproject_and_environment_list_the_same_packages():
     project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]
-    declared = {_name(r) for r in project["dependencies"] + project["optional-dependencies"]["dev"]}
+    extras = project["optional-dependencies"]
+    declared = {_name(r) for r in project["dependencies"] + extras["dev"] + extras["site"]}
     environment = yaml.safe_load((PROJECT_ROOT / "environment.yml").read_text())
     pip_section = next(d["pip"] for d in environment["dependencies"] if isinstance(d, dict))
     assert {_name(r) for r in pip_section} == declared

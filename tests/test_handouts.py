@@ -1,6 +1,5 @@
 """Student handouts (``make handouts``): no solution, no output, and still runnable."""
 
-import importlib.util
 import json
 import re
 
@@ -10,10 +9,8 @@ import pytest
 
 from mer_lib import params as P
 from mer_lib.paths import PROJECT_ROOT
+from site_builder import build
 
-_spec = importlib.util.spec_from_file_location("site_build", PROJECT_ROOT / "site" / "build.py")
-build = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build)
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ missing image, a JavaScript error, or any request to another host than 127.0.0.1
 
 import functools
 import http.server
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -24,11 +23,9 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
 
-from mer_lib.paths import PROJECT_ROOT, reports_dir
+from mer_lib.paths import reports_dir
+from site_builder import build
 
-_spec = importlib.util.spec_from_file_location("site_build", PROJECT_ROOT / "site" / "build.py")
-build = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(build)
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")

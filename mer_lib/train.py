@@ -213,12 +213,14 @@ def predict(model, loader, device) -> tuple[np.ndarray, np.ndarray]:
 
 
 def fit(model, train_loader, val_loader, loss_fn, optimizer, max_epochs: int, patience: int,
-        val_metric: Callable[[np.ndarray, np.ndarray], float], device, progress: bool = True) -> dict:
-    """Train with early stopping on a validation metric (higher is better).
+        val_metric: Callable[[np.ndarray, np.ndarray], float], device, progress: bool = True,
+        select: str = "metric") -> dict:
+    """Train with early stopping on a validation metric (higher is better) or the validation loss.
 
-    After every epoch the model is scored on ``val_loader`` with ``val_metric(y_true, y_score)``.
-    Training stops when the metric has not improved for ``patience`` epochs (or after
-    ``max_epochs``); the weights of the best epoch are then restored into ``model``.
+    After every epoch the model is scored on ``val_loader`` with ``val_metric(y_true, y_score)``
+    and ``loss_fn``. Training stops when the selection score (:data:`SELECT`) has not improved
+    for ``patience`` epochs (or after ``max_epochs``); the weights of the best epoch are then
+    restored into ``model``.
 
     Args:
         model: A ``torch.nn.Module`` (moved to ``device``).
@@ -231,6 +233,8 @@ def fit(model, train_loader, val_loader, loss_fn, optimizer, max_epochs: int, pa
         val_metric: Model-selection score on NumPy arrays, higher is better.
         device: A ``torch.device`` (see :func:`mer_lib.repro.resolve_device`).
         progress: Show tqdm bars (epochs, and batches within an epoch).
+        select: ``"metric"`` (the highest ``val_metric``) or ``"loss"`` (the lowest validation
+            loss: smoother than an accuracy on a few dozen clips).
 
     Returns:
         History ``{"train_loss": [...], "val_loss": [...], "val_metric": [...]}``, one value
@@ -239,6 +243,7 @@ def fit(model, train_loader, val_loader, loss_fn, optimizer, max_epochs: int, pa
     """
     if max_epochs < 1 or patience < 1:
         raise ValueError(f"max_epochs and patience must be >= 1, got {max_epochs}, {patience}")
+    _check_select(select)
     model.to(device)
     history = {key: [] for key in HISTORY_KEYS}
     best_score, best_state, since_best = -math.inf, None, 0
@@ -250,12 +255,13 @@ def fit(model, train_loader, val_loader, loss_fn, optimizer, max_epochs: int, pa
         score = float(val_metric(y_true, y_score))
         history["val_loss"].append(val_loss)
         history["val_metric"].append(score)
-        if best_state is None or _comparable(score) > best_score:
-            best_score, since_best = _comparable(score), 0
+        selection = _comparable(score if select == "metric" else -val_loss)
+        if best_state is None or selection > best_score:
+            best_score, since_best = selection, 0
             best_state = {k: v.detach().to("cpu", copy=True) for k, v in model.state_dict().items()}
         else:
             since_best += 1
-        epochs.set_postfix(val_metric=f"{score:.4f}", best=f"{best_score:.4f}")
+        epochs.set_postfix(val_metric=f"{score:.4f}", val_loss=f"{val_loss:.4f}")
         if since_best >= patience:
             break
     if best_state is not None:
@@ -268,9 +274,21 @@ def _comparable(score: float) -> float:
     return -math.inf if math.isnan(score) else score
 
 
-def best_epoch(history: dict) -> int:
-    """The 1-based epoch whose weights :func:`fit` restored (first best validation metric)."""
-    return int(np.argmax([_comparable(s) for s in history["val_metric"]])) + 1
+#: What :func:`fit` can select the restored epoch on.
+SELECT = ("metric", "loss")
+
+
+def _check_select(select: str) -> None:
+    if select not in SELECT:
+        raise ValueError(f"select={select!r}: use one of {SELECT}")
+
+
+def best_epoch(history: dict, select: str = "metric") -> int:
+    """The 1-based epoch whose weights :func:`fit` restored: the first best validation metric
+    (``select="metric"``) or the first lowest validation loss (``"loss"``)."""
+    _check_select(select)
+    scores = history["val_metric"] if select == "metric" else [-loss for loss in history["val_loss"]]
+    return int(np.argmax([_comparable(s) for s in scores])) + 1
 
 
 @dataclass
@@ -301,7 +319,7 @@ class Trained:
 def fit_and_test(model, loaders: Mapping[str, DataLoader], loss_fn, optimizer, *, max_epochs: int, patience: int,
                  val_metric: Callable[[np.ndarray, np.ndarray], float], device,
                  score: Callable[[np.ndarray, np.ndarray], dict] | None = None,
-                 progress: bool = False) -> Trained:
+                 progress: bool = False, select: str = "metric") -> Trained:
     """The one training entry point: :func:`fit` on ``train`` with early stopping on
     ``validation``, then a single pass over ``test`` with the restored weights.
 
@@ -311,7 +329,7 @@ def fit_and_test(model, loaders: Mapping[str, DataLoader], loss_fn, optimizer, *
     Args:
         model: The network.
         loaders: ``{"train": ..., "validation": ..., "test": ...}`` DataLoaders.
-        loss_fn, optimizer, max_epochs, patience, val_metric, device, progress: As :func:`fit`.
+        loss_fn, optimizer, max_epochs, patience, val_metric, device, progress, select: As :func:`fit`.
         score: ``score(y_true, y_score) -> {metric: value}`` for the test split.
 
     Returns:
@@ -322,7 +340,8 @@ def fit_and_test(model, loaders: Mapping[str, DataLoader], loss_fn, optimizer, *
         raise ValueError(f"fit_and_test needs loaders for {missing}")
     started = time.perf_counter()
     history = fit(model, loaders["train"], loaders["validation"], loss_fn, optimizer, max_epochs, patience,
-                  val_metric, device, progress)
+                  val_metric, device, progress, select)
     y_true, y_score = predict(model, loaders["test"], device)
     scores = dict(score(y_true, y_score)) if score is not None else {}
-    return Trained(model, history, best_epoch(history), time.perf_counter() - started, y_true, y_score, scores)
+    return Trained(model, history, best_epoch(history, select), time.perf_counter() - started, y_true, y_score,
+                   scores)

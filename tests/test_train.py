@@ -60,6 +60,33 @@ def test_early_stopping_triggers_and_restores_best_weights():
     assert fig is not None
 
 
+def test_selection_on_validation_loss_restores_the_lowest_loss_epoch():
+    torch.manual_seed(0)
+    x, y = tiny_problem()
+    model = nn.Linear(4, 1)
+    snapshots = []
+    scripted_losses = iter([0.9, 0.4, 0.6, 0.7, 0.8])
+
+    class ScriptedLoss(nn.BCEWithLogitsLoss):  # validation losses as prescribed, training loss as is
+        def forward(self, outputs, targets):
+            if torch.is_grad_enabled():
+                return super().forward(outputs, targets)
+            snapshots.append(model.weight.detach().clone())
+            return torch.tensor(next(scripted_losses))
+
+    validation = train.clip_loader((x,), y, batch_size=32)
+    history = train.fit(model, train.clip_loader((x,), y, batch_size=8), validation, ScriptedLoss(),
+                        torch.optim.SGD(model.parameters(), lr=0.5), max_epochs=5, patience=3,
+                        val_metric=ScriptedMetric([0.9, 0.5, 0.5, 0.5, 0.5]), device=CPU, progress=False,
+                        select="loss")
+    # the metric peaks at epoch 1, the loss bottoms at epoch 2: loss selection restores epoch 2
+    assert len(history["val_loss"]) == 5
+    assert train.best_epoch(history, "loss") == 2 and train.best_epoch(history) == 1
+    torch.testing.assert_close(model.weight.detach(), snapshots[1])
+    with pytest.raises(ValueError, match="select='accuracy'"):
+        train.best_epoch(history, "accuracy")
+
+
 def test_nan_metric_never_counts_as_improvement():
     x, y = tiny_problem()
     model = nn.Linear(4, 1)

@@ -1,0 +1,44 @@
+"""Verdicts: a claim is marked from the numbers, with the numbers in the evidence."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from mer_lib import verdicts
+
+
+def test_a_consistent_paired_gain_holds_and_a_noisy_one_does_not():
+    better = pd.Series([0.70, 0.72, 0.71], index=[0, 1, 2])
+    consistent = verdicts.compare("A beats B", better, better - 0.05, "test acc")
+    noisy = verdicts.compare("A beats B", better, better + pd.Series([-0.10, 0.08, -0.01], index=[0, 1, 2]),
+                             "test acc")
+    assert consistent.verdict == verdicts.HOLDS and consistent.holds
+    assert "+0.050" in consistent.evidence and "3/3" in consistent.evidence
+    assert noisy.verdict == verdicts.FAILS and not noisy.holds
+
+
+def test_the_lower_bound_is_students_t_and_needs_two_values():
+    # mean 1, std 1, n 4: 1 - t(0.95, 3) * 1 / 2 = 1 - 2.3534 / 2
+    assert verdicts.lower_bound([0.0, 1.0, 1.0, 2.0]) == pytest.approx(1 - 2.353363 * (2 / 3) ** 0.5 / 2, abs=1e-5)
+    assert math.isnan(verdicts.lower_bound([0.3]))
+
+
+def test_one_seed_is_marked_by_sign_and_says_there_is_no_spread():
+    one = verdicts.compare("A beats B", pd.Series([0.6], index=[0]), pd.Series([0.5], index=[0]), "acc")
+    assert one.holds and "no spread" in one.evidence
+
+
+def test_seeds_are_paired_by_index_and_a_missing_pair_is_untestable():
+    untested = verdicts.compare("A beats B", pd.Series([0.6], index=[0]), pd.Series([0.5], index=[1]), "acc")
+    assert untested.verdict == verdicts.UNTESTABLE
+
+
+def test_threshold_and_table():
+    table = verdicts.table([verdicts.threshold("R² above 0.5", 0.62, 0.5, "R²"),
+                            verdicts.threshold("F1 above 0.5", 0.41, 0.5, "F1"),
+                            verdicts.untestable("the minute matters", "clips last 30 s")])
+    assert table["verdict"].tolist() == [verdicts.HOLDS, verdicts.FAILS, verdicts.UNTESTABLE]
+    assert table.index.name == "claim" and list(table.columns) == ["verdict", "evidence"]
+    with pytest.raises(ValueError, match="twice"):
+        verdicts.table([verdicts.untestable("x", "a"), verdicts.untestable("x", "b")])

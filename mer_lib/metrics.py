@@ -331,6 +331,26 @@ def bootstrap_ci(y_true, y_pred, metric=accuracy, n_boot: int = 2000, alpha: flo
     return float(np.quantile(values, alpha / 2)), float(np.quantile(values, 1 - alpha / 2))
 
 
+def bootstrap_ci_over_seeds(y_true, y_preds, metric=accuracy, n_boot: int = 2000, alpha: float = 0.05,
+                            seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval of the seed-mean of ``metric`` over one fixed test set.
+
+    Every seed predicted the same test clips (``y_preds``: one array per seed, aligned with
+    ``y_true``); each resample draws clips with replacement, scores every seed's predictions on
+    them and averages over the seeds, so the interval is that of the number a table reports
+    (the mean over seeds), with the test sample as the source of spread.
+    """
+    y_preds = [np.asarray(p) for p in y_preds]
+    if not y_preds:
+        raise ValueError("bootstrap_ci_over_seeds needs the predictions of at least one seed")
+    pairs = [_pair(y_true, p) for p in y_preds]
+    truth = pairs[0][0]
+    rng = np.random.default_rng(seed)
+    n = len(truth)
+    values = [np.mean([metric(truth[idx], pred[idx]) for _, pred in pairs]) for idx in rng.integers(0, n, (n_boot, n))]
+    return float(np.quantile(values, alpha / 2)), float(np.quantile(values, 1 - alpha / 2))
+
+
 def per_tag_report(y_true, scores, tags):
     """One row per tag: ``positives``, ``prevalence``, ``roc_auc`` and ``pr_auc``.
 

@@ -40,6 +40,7 @@ GLOSSARY = {
     "MODELS": "the result rows to run, by name (a paper's experiment ROWS)",
     "MAX_EPOCHS": "upper bound on training epochs (early stopping ends most runs sooner)",
     "PATIENCE": "epochs without a better validation score before training stops",
+    "SELECT_ON": "what picks the restored epoch: 'loss' (lowest validation loss) or 'metric' (best validation score)",
     "BATCH_SIZE": "clips per gradient step",
     "LEARNING_RATE": "optimizer step size",
     "WEIGHT_DECAY": "L2 penalty of the optimizer",

@@ -40,6 +40,7 @@ import pandas as pd
 import torch
 
 from mer_lib.fileio import atomic_write_text
+from mer_lib.papers import comparable
 from mer_lib.paths import reports_dir
 from mer_lib.repro import resolve_device, run_info, seed_everything
 
@@ -222,8 +223,11 @@ def paper_vs_ours(results: dict, digits: int = 3) -> pd.DataFrame:
 
     Returns:
         DataFrame indexed by (row, metric) with columns ``paper``, ``ours``, ``std`` and
-        ``delta`` (ours − paper); metrics we did not measure show NaN.
+        ``delta`` (ours − paper); metrics we did not measure show NaN, and so does every
+        ``delta`` of a run on other data than the paper's (:func:`mer_lib.papers.comparable`):
+        a difference between numbers measured on two datasets measures nothing.
     """
+    same_data = comparable(results.get("notebook", ""), results.get("dataset", ""))
     keys = list(results.get("paper", {}))
     keys += [k for k in results.get("metrics", {}) if k not in keys and not results["paper"]]
     records = []
@@ -233,7 +237,7 @@ def paper_vs_ours(results: dict, digits: int = 3) -> pd.DataFrame:
         ours = results.get("metrics", {}).get(key, math.nan)
         records.append({
             "row": row, "metric": metric, "paper": paper, "ours": ours,
-            "std": results.get("metrics_std", {}).get(key, math.nan), "delta": ours - paper,
+            "std": results.get("metrics_std", {}).get(key, math.nan), "delta": ours - paper if same_data else math.nan,
         })
     table = pd.DataFrame.from_records(records, columns=["row", "metric", "paper", "ours", "std", "delta"])
     return table.set_index(["row", "metric"]).round(digits)

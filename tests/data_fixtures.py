@@ -337,12 +337,14 @@ MIREX_SONGS = {
 }
 
 
-def make_mirex(home: Path) -> Path:
-    """mirex-mm's layout; its audio clips last 30 s like the real ones (``CLIP_SECONDS``)."""
+def make_mirex(home: Path, artists: dict | None = None) -> Path:
+    """mirex-mm's layout; its audio clips last 30 s like the real ones (``CLIP_SECONDS``).
+    ``artists`` maps song_id -> artist (default: one artist per song)."""
     root = home / "mirex-mm"
     rows = []
     for song, (cluster, mood, lyrics, midi) in MIREX_SONGS.items():
-        rows.append([song, cluster, mood, f"Title {song}", f"Artist {song}", "Album", 1990, lyrics, midi])
+        artist = (artists or {}).get(song, f"Artist {song}")
+        rows.append([song, cluster, mood, f"Title {song}", artist, "Album", 1990, lyrics, midi])
         copy_audio(root / "audio" / f"{song}.opus", seconds=30.0, sr=8000)
         if lyrics:
             write_text(root / "lyrics" / f"{song}.txt", "made-up words for a test\n")

@@ -9,6 +9,8 @@ import pytest
 import data_fixtures as fx
 from mer_lib import data
 from mer_lib.data import DatasetError
+from mer_lib.data.mirex_mm import SPLIT_FRACTIONS
+from mer_lib.data.tables import artist_groups, stratified_split
 
 
 #: MIDI files of the real mirex-mm that pretty_midi cannot parse (data bytes > 127; mido reads
@@ -31,6 +33,20 @@ def test_mirex_modalities_labels_and_stored_split(tmp_path):
                        "test": ["007", "008"]}.items():
         fx.write_text(root / "split" / f"{split}.txt", "\n".join(ids) + "\n")
     assert data.load("mirex_mm", data_home=tmp_path).table["split"].tolist()[5:] == ["validation", "test", "test"]
+
+
+def test_mirex_split_keeps_each_artist_in_one_split_case_insensitively(tmp_path):
+    artists = {"001": "Dylan, Bob", "002": "dylan,  bob ", "004": "Queen", "006": "QUEEN", "007": "Queen"}
+    fx.make_mirex(tmp_path, artists)
+    for seed in range(5):
+        table = data.load("mirex_mm", data_home=tmp_path, seed=seed).table.set_index("track_id")
+        assert table.loc["001", "split"] == table.loc["002", "split"]
+        assert table.loc["004", "split"] == table.loc["006", "split"] == table.loc["007", "split"]
+    by_song = data.load("mirex_mm", data_home=tmp_path, split_by="song").table
+    expected = stratified_split(by_song["cluster"], SPLIT_FRACTIONS, 0)
+    assert by_song["split"].tolist() == list(expected)
+    with pytest.raises(DatasetError, match="split_by='album'.*artist"):
+        data.load("mirex_mm", data_home=tmp_path, split_by="album")
 
 
 def test_mirex_validate_names_broken_files(tmp_path):
@@ -62,6 +78,9 @@ def test_real_mirex_modalities_and_deep_validate():
     assert (table["audio_path"].notna().sum(), table["lyrics_path"].notna().sum(),
             table["midi_path"].notna().sum()) == (903, 764, 196)
     assert sorted(table["cluster"].unique()) == [1, 2, 3, 4, 5]
+    splits_per_artist = table.assign(artist=artist_groups(table["artist"]).to_numpy()).groupby("artist")["split"].nunique()
+    assert (splits_per_artist == 1).all()  # 663 artists, none in two splits
+    assert table["split"].value_counts().to_dict() == {"train": 632, "test": 181, "validation": 90}
     start = time.perf_counter()
     problems = ds.validate(deep=True)
     assert time.perf_counter() - start < 60

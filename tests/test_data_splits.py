@@ -57,3 +57,16 @@ def test_a_fresh_split_of_a_larger_table_has_equal_classes_in_every_split():
     assert (counts["positive"] == counts["negative"]).all()
     assert counts.loc["train"].sum() == 168 and counts.loc["test"].sum() == 48
     assert not one.split.equals(splits.fresh_split(table, "polarity", seed=1).split)
+
+
+def test_a_fresh_split_keeps_every_artist_in_one_split_and_stays_near_the_fractions():
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"track_id": [str(i) for i in range(300)],
+                          "polarity": rng.choice(["positive", "negative"], 300),
+                          "artist": [f"Artist {i % 70}" if i % 3 else f"artist {i % 70} " for i in range(300)]})
+    one = splits.fresh_split(table, "polarity", seed=3)
+    artists = one["artist"].str.strip().str.casefold()
+    assert (one.groupby(artists)["split"].nunique() == 1).all()
+    shares = one["split"].value_counts(normalize=True)
+    assert abs(shares["train"] - 0.7) < 0.05 and abs(shares["test"] - 0.2) < 0.05
+    assert not one.split.equals(splits.fresh_split(table, "polarity", seed=4).split)

@@ -228,6 +228,45 @@ def test_lyrics_vs_audio_pairs_the_seeds():
     assert verdict["paper (lyrics_cnn - audio_crnn)"].iloc[0] == pytest.approx(0.7815 - 0.6619)
 
 
+def history(val_losses):
+    return {"train_loss": list(val_losses), "val_loss": list(val_losses), "val_metric": [0.5] * len(val_losses)}
+
+
+def test_figure2_reading_compares_the_lowest_validation_loss_with_ln_2():
+    histories = {("audio_crnn", 0): history([0.70, 0.694, 0.70]), ("audio_crnn", 1): history([0.69, 0.70]),
+                 ("lyrics_cnn", 0): history([0.69, 0.55, 0.60]), ("lyrics_cnn", 1): history([0.68, 0.45])}
+    reading = E.figure2_reading(histories, {"audio": "audio_crnn", "lyrics": "lyrics_cnn"}, [0, 1])
+    assert reading.loc["lyrics", "lowest val loss"] == pytest.approx(0.5)
+    assert reading.loc["lyrics", "epoch of lowest (mean)"] == pytest.approx(2.0)
+    assert reading.loc["audio", "jitter"] == pytest.approx((0.006 + 0.006 + 0.01) / 3, abs=1e-3)
+    audio, lyrics = E.figure2_sentences(reading)
+    assert "learnt next to nothing" in audio and "0.193 below ln 2" in lyrics
+
+
+def test_claims_are_marked_from_the_paired_seeds_and_untestable_without_their_rows():
+    rows_acc = {"audio_crnn": [0.60, 0.62, 0.61], "lyrics_cnn": [0.70, 0.71, 0.69], "lyrics_rnn": [0.69, 0.72, 0.70],
+                "multimodal": [0.71, 0.69, 0.70]}
+    scores = pd.DataFrame([{"row": r, "seed": s, "acc": a} for r, accs in rows_acc.items() for s, a in enumerate(accs)])
+    histories = {(r, s): history([0.7, 0.6, 0.65] if r == "audio_crnn" else [0.7, 0.69, 0.68])
+                 for r in rows_acc for s in range(3)}
+    best = {"audio": "audio_crnn", "lyrics": "lyrics_cnn", "both": "multimodal"}
+    marks = {v.claim.split(" (")[0]: v.verdict for v in E.claims(scores, best, histories)}
+    assert marks["lyrics beat audio"] == "holds"
+    assert marks["audio + lyrics beat lyrics alone"] == "does not hold here"
+    assert marks["audio + lyrics beat audio alone"] == "holds"
+    assert marks["on lyrics, the CNN beats the RNN"] == "does not hold here"
+    assert marks["lyrics converge more stably than audio"] == "holds"
+    assert marks["the best audio network beats a linear model of band statistics"] == "not testable here"
+    audio_only = E.claims(scores[scores.row == "audio_crnn"], {"audio": "audio_crnn"}, histories)
+    assert [v.verdict for v in audio_only[:5]] == ["not testable here"] * 5
+
+
+def test_padded_frames_count_the_repeated_mean_frame():
+    music = np.random.default_rng(0).normal(size=(4, 10))
+    padded = np.concatenate([music, np.repeat(music.mean(axis=1, keepdims=True), 6, axis=1)], axis=1)
+    assert E.padded_frames(padded) == 6 and E.padded_frames(music) == 0
+
+
 def test_mel_statistics_are_band_means_then_stds():
     mel = {"a": np.array([[0, 1, 2], [3, 4, 5]], dtype=np.float32)}
     np.testing.assert_allclose(E.mel_statistics(mel, ["a"]), [[1, 4, np.std([0, 1, 2]), np.std([3, 4, 5])]])

@@ -86,10 +86,13 @@ def test_model_options_give_word_vectors_to_the_word_baseline_and_the_text_width
     assert experiment.model_options(experiment.ROWS["hcman"], text_dim=8) == {"text_dim": 8}
 
 
-def test_paper_values_are_keyed_by_result_rows():
+def test_paper_values_are_keyed_by_result_rows_and_kept_only_for_the_papers_tasks():
     paper = experiment.paper_results()
     assert paper["hcman.r2eq4_valence"] == 0.306 and paper["pyrovolakis2021.r2eq4_arousal"] == 0.270
     assert paper["bimodal.f1_macro"] == 0.9528
+    clusters = experiment.paper_results([], "cluster")  # 5 MIREX clusters: not the paper's 4Q task
+    assert clusters == {}
+    assert set(experiment.paper_results(["valence", "arousal"], "")) == {k for k in paper if "r2eq4" in k}
 
 
 # --- inputs -------------------------------------------------------------------------------------
@@ -258,11 +261,38 @@ def test_bootstrap_intervals_give_one_line_per_row_with_low_below_high():
     rng = np.random.default_rng(0)
     y_true = np.c_[rng.normal(size=(40, 2)), rng.integers(0, 3, 40)]
     y_score = np.c_[y_true[:, :2] + rng.normal(scale=0.3, size=(40, 2)), rng.normal(size=(40, 3))]
-    predictions = {("a", 1): (y_true, y_score), ("b", 1): (y_true, y_score)}
-    table = experiment.bootstrap_intervals(predictions, ["a", "b"], 1, ["valence", "arousal"], 3, n_boot=50)
+    predictions = {("a", 1): (y_true, y_score), ("b", 1): (y_true, y_score),
+                   ("a", 2): (y_true, y_score + 0.1), ("b", 2): (y_true, y_score)}
+    table = experiment.bootstrap_intervals(predictions, ["a", "b"], [1, 2], ["valence", "arousal"], 3, n_boot=50)
     assert table.index.tolist() == ["a", "b"] and list(table.columns) == ["r2_valence", "r2_arousal", "f1_macro"]
     low, high = map(float, table.loc["a", "r2_valence"].split("–"))
     assert low <= high
+
+
+def test_unseen_artists_mark_test_songs_whose_artist_has_no_training_song():
+    clips = pd.DataFrame({"split": ["train", "train", "test", "test", "test", "validation"],
+                          "artist": ["Queen", "Abba", "queen ", "Blur", None, "Blur"]})
+    assert experiment.unseen_artists(clips).tolist() == [False, True, True]
+
+
+def test_claims_read_context_on_unseen_artists_and_mark_missing_rows_untestable():
+    rng = np.random.default_rng(0)
+    y_true = rng.normal(size=(30, 1))
+    unseen = np.arange(30) >= 10
+    close, far = y_true + rng.normal(scale=0.2, size=(30, 1)), y_true + rng.normal(scale=1.0, size=(30, 1))
+    seen_only = np.where(unseen[:, None], far, y_true)  # perfect on seen artists, poor on unseen ones
+    predictions = {}
+    for seed in range(3):
+        predictions["hcman", seed] = (y_true, seen_only + 0.01 * seed)
+        predictions["bimodal", seed] = (y_true, close + 0.01 * seed)
+    score = experiment.task_scorer(1, ["valence"], False)
+    marks = {v.claim: v for v in experiment.claims(predictions, ["hcman", "bimodal"], [0, 1, 2], score, "r2_mean",
+                                                   unseen)}
+    context = marks["context helps (Table 3: hcman vs bimodal), on artists unseen in training"]
+    assert context.verdict == "does not hold here" and "20 test songs of unseen artists" in context.evidence
+    assert marks["HCMAN beats Delbouys et al. 2018 (Table 2)"].verdict == "not testable here"
+    few = experiment.claims(predictions, ["hcman", "bimodal"], [0, 1, 2], score, "r2_mean", np.arange(30) < 5)
+    assert few[2].verdict == "not testable here"
 
 
 def test_attention_spread_of_a_uniform_map_counts_every_token():

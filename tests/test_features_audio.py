@@ -139,6 +139,19 @@ def test_silent_audio_gives_the_documented_constant_features():
     assert np.all(features.compute("chroma", silence, tuning=0.0) == 0)
 
 
+def test_a_short_clip_is_padded_with_the_floor_or_with_its_own_mean_frame():
+    tone = (sine(440, seconds=1.0), SR)
+    short = features.compute("log_mel", tone, hop_length=512)
+    frames = short.shape[1] + 20
+    floor = features.compute("log_mel", tone, hop_length=512, n_frames=frames)
+    mean = features.compute("log_mel", tone, hop_length=512, n_frames=frames, pad="mean")
+    np.testing.assert_array_equal(floor[:, -20:], audio.SILENCE_DB)
+    np.testing.assert_array_equal(mean[:, :short.shape[1]], short)
+    np.testing.assert_allclose(mean[:, -20:], np.repeat(short.mean(axis=1, keepdims=True), 20, axis=1), rtol=1e-6)
+    with pytest.raises(ValueError, match="pad='zeros'"):
+        features.compute("log_mel", tone, n_frames=frames, pad="zeros")
+
+
 def test_bad_files_raise_clear_errors(tmp_path):
     with pytest.raises(FileNotFoundError, match="missing.wav"):
         features.compute("zhao2022_mel", tmp_path / "missing.wav")

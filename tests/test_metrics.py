@@ -45,6 +45,18 @@ def test_macro_auc_skips_tags_without_positives():
     assert 0 <= metrics.pr_auc_macro(y, s) <= 1
 
 
+def test_bootstrap_over_seeds_brackets_the_seed_mean_and_narrows_nothing_for_identical_seeds():
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 2, 200)
+    preds = [np.where(rng.random(200) < p, y, 1 - y) for p in (0.7, 0.8)]
+    low, high = metrics.bootstrap_ci_over_seeds(y, preds, seed=0, n_boot=500)
+    assert low < np.mean([metrics.accuracy(y, p) for p in preds]) < high
+    single = metrics.bootstrap_ci(y, preds[0], seed=0, n_boot=500)
+    assert metrics.bootstrap_ci_over_seeds(y, [preds[0], preds[0]], seed=0, n_boot=500) == pytest.approx(single)
+    with pytest.raises(ValueError, match="at least one seed"):
+        metrics.bootstrap_ci_over_seeds(y, [])
+
+
 def test_bootstrap_ci_brackets_the_estimate():
     y = np.array([0, 1] * 50)
     pred = y.copy()

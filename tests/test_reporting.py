@@ -52,12 +52,16 @@ def test_tables_and_figures_are_written(run):
     assert run.save_figure(fig, "demo_figure").stat().st_size > 1000
 
 
-def test_paper_vs_ours_aligns_keys():
-    results = {"paper": {"full.q4_acc": 0.692, "full.valence_acc": 0.869},
+def test_paper_vs_ours_aligns_keys_and_gives_a_delta_only_on_the_papers_data():
+    results = {"notebook": "03_zhao2023_multifaceted_piano", "dataset": "emopia",
+               "paper": {"full.q4_acc": 0.692, "full.valence_acc": 0.869},
                "metrics": {"full.q4_acc": 0.70}, "metrics_std": {"full.q4_acc": 0.01}}
     table = paper_vs_ours(results)
     assert table.loc[("full", "q4_acc"), "delta"] == pytest.approx(0.008)
     assert np.isnan(table.loc[("full", "valence_acc"), "ours"])
+    elsewhere = paper_vs_ours({**results, "dataset": "synthetic"})
+    assert elsewhere.loc[("full", "q4_acc"), "paper"] == 0.692
+    assert np.isnan(elsewhere.loc[("full", "q4_acc"), "delta"])
 
 
 def test_index_lists_every_run(tmp_path):

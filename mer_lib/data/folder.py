@@ -89,8 +89,8 @@ import pandas as pd
 from mer_lib.data import USER_FOLDER, register
 from mer_lib.data.base import SPLITS, DatasetError, MERDataset
 from mer_lib.data.tables import (AUDIO_EXTENSIONS, CLUSTERS, LYRICS_EXTENSIONS, MIDI_EXTENSIONS, PATH_COLUMNS,
-                                 POLARITIES, SPLIT_ALIASES, TABLE_COLUMNS, check_taxonomy, group_stratified_split,
-                                 list_files, match_ids, numeric_column, problems, read_csv, rows_named,
+                                 POLARITIES, SPLIT_ALIASES, TABLE_COLUMNS, artist_groups, check_taxonomy,
+                                 group_stratified_split, list_files, match_ids, numeric_column, problems, read_csv, rows_named,
                                  stem_index, stratified_split, user_folder)
 from mer_lib.metrics import QUADRANTS, quadrant_valence
 from mer_lib.metrics import quadrant as quadrant_of
@@ -266,7 +266,7 @@ def _split(table: pd.DataFrame, split_by: str | None, fractions, seed: int, sour
     if not _has(table, "artist"):
         raise DatasetError(f"{source}: split_by='artist' needs an artist column (map it with "
                            "columns={'artist': ...}), or use split_by='clip'")
-    artists = table["artist"].map(lambda a: a.strip().casefold() if isinstance(a, str) and a.strip() else None)
+    artists = artist_groups(table["artist"])
     split = list(group_stratified_split(labels, artists, fractions, seed))
     empty = [s for s, share in zip(SPLITS, fractions) if share > 0 and s not in split]
     if empty:

@@ -20,9 +20,14 @@ Modalities: ``audio_path`` for every clip; ``lyrics_path`` where ``has_lyrics`` 
 lazily: use the path); ``midi_path`` where ``has_midi``. ``validate()`` also reports files in
 ``lyrics/`` or ``midi/`` that the metadata does not flag.
 
-Split: ``split/`` lists when present; otherwise one stored by the loader itself: stratified by
-cluster, 70/10/20, drawn with numpy's PCG64 from ``seed`` (default 0) over the clips in
-``song_id`` order: deterministic, the same on every machine for the same seed.
+Split: ``split/`` lists when present; otherwise one drawn by the loader itself, 70/10/20 with
+numpy's PCG64 from ``seed`` (default 0) over the clips in ``song_id`` order: deterministic, the
+same on every machine for the same seed. By default it is **artist-disjoint** (``split_by="artist"``:
+663 artists for 903 songs, some with up to 8; no artist has songs in two splits, so a model cannot
+score by recognising an artist it trained on), stratified by cluster as far as the artists allow
+(:func:`mer_lib.data.tables.group_stratified_split`; artists compared case-insensitively, a song
+without an artist is its own group). ``split_by="song"`` draws the earlier split, stratified by
+cluster song by song.
 
 Checks: a ``metadata.csv`` that starts like the distributed one must have its 903 rows
 (:data:`OFFICIAL`) and end with a line break; a header-only file or a cut last line raises
@@ -43,11 +48,14 @@ from mer_lib.data import register
 from mer_lib.data.base import DatasetError, MERDataset
 from mer_lib.data.download import manual_download
 from mer_lib.data.checks import short_audio
-from mer_lib.data.tables import (LYRICS_EXTENSIONS, MIDI_EXTENSIONS, OfficialFile, check_taxonomy, read_csv,
-                                 read_split_folder, stratified_split, unlisted_files)
+from mer_lib.data.tables import (LYRICS_EXTENSIONS, MIDI_EXTENSIONS, OfficialFile, artist_groups, check_taxonomy,
+                                 group_stratified_split, read_csv, read_split_folder, stratified_split,
+                                 unlisted_files)
 
 FOLDER = "mirex-mm"
 SPLIT_FRACTIONS = (0.7, 0.1, 0.2)
+#: How the loader's own split groups the songs (``split_by``).
+SPLIT_BY = ("artist", "song")
 COLUMNS = ("song_id", "cluster", "mood", "title", "artist", "has_lyrics", "has_midi")
 CLUSTER_MOODS = {
     1: ("passionate", "rousing", "confident", "boisterous", "rowdy"),
@@ -119,31 +127,42 @@ def _extra_checks(dataset: MERDataset, deep: bool) -> pd.DataFrame:
     return pd.concat(found, ignore_index=True)
 
 
+def drawn_split(meta: pd.DataFrame, seed: int, split_by: str):
+    """The loader's own 70/10/20 split (see the module docstring)."""
+    if split_by not in SPLIT_BY:
+        raise DatasetError(f"mirex_mm: split_by={split_by!r}: use one of {SPLIT_BY}")
+    if split_by == "song":
+        return stratified_split(meta["cluster"], SPLIT_FRACTIONS, seed)
+    return group_stratified_split(meta["cluster"], artist_groups(meta["artist"]), SPLIT_FRACTIONS, seed)
+
+
 @register("mirex_mm", folder=FOLDER, description="MIREX-like multimodal: 903 clips, audio+lyrics+MIDI, 5 clusters")
-def load(data_home, seed: int = 0) -> MERDataset:
+def load(data_home, seed: int = 0, split_by: str = "artist") -> MERDataset:
     """Load the multimodal MIREX-cluster dataset (no audio/MIDI/lyrics is opened here).
 
     Args:
         data_home: Folder of the real datasets (holds ``mirex-mm/``).
-        seed: Seed of the stored stratified split (ignored when ``split/`` exists).
+        seed: Seed of the loader's own split (ignored when ``split/`` exists).
+        split_by: ``"artist"`` (no artist in two splits) or ``"song"`` (ignored when ``split/`` exists).
 
     Raises:
         DatasetError: Missing, header-only or truncated file, missing column, a cluster outside 1–5,
-            a mood outside its cluster.
+            a mood outside its cluster, an unknown ``split_by``.
     """
     root = Path(data_home) / FOLDER
     meta = _metadata(root)
     ids = meta["song_id"]
     table = pd.DataFrame({"track_id": ids})
     listed = read_split_folder(root / "split", ids)
-    table["split"] = listed if listed is not None else stratified_split(meta["cluster"], SPLIT_FRACTIONS, seed)
+    table["split"] = listed if listed is not None else drawn_split(meta, seed, split_by)
     table["audio_path"] = _paths(root, "audio", ".opus", ids)
     table["lyrics_path"] = _paths(root, "lyrics", ".txt", ids, meta["has_lyrics"])
     table["midi_path"] = _paths(root, "midi", ".mid", ids, meta["has_midi"])
     for column in ("cluster", "mood", "title", "artist", "album", "year"):
         if column in meta.columns:
             table[column] = meta[column]
-    split = "split/ lists" if listed is not None else f"seeded cluster-stratified 70/10/20, seed={seed}"
+    split = ("split/ lists" if listed is not None
+             else f"seeded cluster-stratified 70/10/20 by {split_by}, seed={seed}")
     return MERDataset(name="mirex_mm", table=table, root=root, bibtex=BIBTEX, license_text=LICENSE,
                       notes=NOTES.format(split=split), extra_checks=_extra_checks)
 

@@ -4,7 +4,7 @@ A comparison's arrays are laid out per split (``{split: ...}`` over :data:`SPLIT
 follow the layout of :class:`mer_lib.losses.MultiTaskLoss` (regression columns, then a
 class index). :func:`usable_clips` keeps the clips that have everything a comparison reads;
 :func:`fresh_split` draws a new balanced, stratified split per seed (for datasets with no
-official split, or papers that average random splits).
+official split, or papers that average random splits), artist-disjoint when the table has artists.
 
 Notebook: ``01_jeon2017_end_to_end_polarity``, ``04_zhao2022_hierarchical_attention``,
 ``05_mmer_analysis_unimodal_fusion``.
@@ -19,7 +19,7 @@ import pandas as pd
 
 from mer_lib.data.balance import balance_classes
 from mer_lib.data.base import SPLITS
-from mer_lib.data.tables import stratified_split
+from mer_lib.data.tables import artist_groups, group_stratified_split, stratified_split
 
 #: Table columns a feature extractor can read a modality from (any one suffices: audio
 #: features can be computed from a MIDI rendering).
@@ -79,11 +79,17 @@ def usable_clips(table: pd.DataFrame, modalities: Sequence[str], targets: Sequen
 
 def fresh_split(table: pd.DataFrame, label: str, seed: int, fractions: Sequence[float] = (0.7, 0.1, 0.2),
                 balance: bool = True) -> pd.DataFrame:
-    """One run's data: the clips class-balanced on ``label`` (optional), then a new stratified split.
+    """One run's data: the clips class-balanced on ``label`` (optional), then a new split.
 
     Balancing comes first, on the whole table (:func:`mer_lib.data.balance.balance_classes`),
-    then the split is drawn stratified on ``label``; both use ``seed``. The table's own
-    ``split`` column, if any, is replaced.
+    then the split is drawn stratified on ``label``; both use ``seed``. When the table has an
+    ``artist`` column the split is artist-disjoint (:func:`mer_lib.data.tables.group_stratified_split`
+    over :func:`mer_lib.data.tables.artist_groups`): a model is never tested on an artist it was
+    trained on. The table's own ``split`` column, if any, is replaced.
     """
     table = balance_classes(table, label, seed) if balance else table
-    return table.assign(split=stratified_split(table[label], tuple(fractions), seed))
+    if "artist" in table.columns and table["artist"].notna().any():
+        split = group_stratified_split(table[label], artist_groups(table["artist"]), tuple(fractions), seed)
+    else:
+        split = stratified_split(table[label], tuple(fractions), seed)
+    return table.assign(split=split)

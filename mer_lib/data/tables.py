@@ -413,6 +413,16 @@ def stratified_split(labels, fractions=(0.7, 0.1, 0.2), seed: int = 0) -> np.nda
     return split
 
 
+def _artist_key(artist) -> str | None:
+    return (" ".join(artist.casefold().split()) or None) if isinstance(artist, str) else None
+
+
+def artist_groups(artists) -> pd.Series:
+    """Artists as split groups: case-folded, blanks collapsed (``"Dylan,  Bob "`` = ``"dylan, bob"``);
+    a missing or empty name is None (its clip is then a group of its own)."""
+    return pd.Series(list(artists), dtype=object).map(_artist_key)
+
+
 def group_stratified_split(labels, groups, fractions=(0.7, 0.1, 0.2), seed: int = 0) -> np.ndarray:
     """Seeded split that keeps every group (e.g. an artist) in one split, stratified on ``labels``
     as far as the groups allow.

@@ -12,8 +12,9 @@ reads (:data:`ROWS`) and how a dataset's table becomes its inputs and targets:
   (:func:`encode_lyrics`), the per-split arrays of the modalities the run reads and :func:`class_targets`;
 * what a row's network is built and fed with (:func:`build_options`, :func:`loaders`) and how
   its test outputs are scored (:func:`scores`), for :func:`mer_lib.train.fit_and_test`;
-* the analysis of the notebook's last sections (:func:`best_rows`, :func:`lyrics_vs_audio`,
-  :func:`mel_statistics` for the audio's linear floor).
+* the analysis of the notebook's last sections (:func:`best_rows`, :func:`figure2_reading`,
+  :func:`lyrics_vs_audio`, :func:`mel_statistics` for the audio's linear floor) and the claims
+  of the paper read off the run (:func:`claims`).
 
 Reference: Jeon, Kim, Kim, Kim, Park & Ha, "Music Emotion Recognition via End-to-End Multimodal
 Neural Networks", RecSys 2017 (poster).
@@ -22,6 +23,7 @@ Notebook: ``01_jeon2017_end_to_end_polarity``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
@@ -29,7 +31,7 @@ import numpy as np
 import pandas as pd
 from torch.utils.data import DataLoader
 
-from mer_lib import metrics, models, train
+from mer_lib import metrics, models, train, verdicts
 from mer_lib.data import splits
 from mer_lib.data.base import SPLITS
 from mer_lib.experiments import rows
@@ -43,6 +45,10 @@ from mer_lib.models import jeon2017 as networks
 POLARITIES = ("negative", "positive")
 #: The paper drops lyrics of fewer words.
 MIN_LYRIC_WORDS = 30
+#: Cross-entropy of a two-class model that has learnt nothing (it answers 1/2 for every clip).
+CHANCE_LOSS = math.log(2)
+#: A validation loss this close to :data:`CHANCE_LOSS` is read as "no better than chance".
+CHANCE_MARGIN = 0.02
 
 #: Table 1 of the paper: accuracy (mean of 5 random 90/10 splits, validation) per row.
 PAPER_TABLE1 = {"audio_cnn": 0.6479, "audio_rnn": 0.6303, "audio_crnn": 0.6619,
@@ -336,7 +342,111 @@ def lyrics_vs_audio(scores_per_seed: pd.DataFrame, best_audio: str, best_lyrics:
                          }).set_index("best audio row")
 
 
+def padded_frames(mel: np.ndarray) -> int:
+    """Frames the ``jeon2017_mel`` feature padded a short clip with: the run of identical final
+    frames (its mean frame repeated), when it is at least two long (a single padded frame cannot
+    be told from music, and counts 0)."""
+    last = mel[:, -1:]
+    same = np.all(mel == last, axis=0)[::-1]
+    run = int(np.argmin(same)) if not same.all() else len(same)
+    return run if run >= 2 else 0
+
+
 def mel_statistics(mel: Mapping[str, np.ndarray], ids: Sequence[str]) -> np.ndarray:
     """``(clips, 2 · n_mels)``: every band's mean, then its standard deviation, over time."""
     return np.stack([np.concatenate([mel[t].mean(axis=1), mel[t].std(axis=1)]) for t in ids])
 
+
+
+def jitter(history: Mapping[str, Sequence[float]]) -> float:
+    """Mean absolute epoch-to-epoch change of the validation loss: how unsteady a curve is (NaN
+    for one epoch)."""
+    losses = np.asarray(history["val_loss"], dtype=float)
+    return float(np.abs(np.diff(losses)).mean()) if len(losses) > 1 else math.nan
+
+
+def figure2_reading(histories: Mapping, best: Mapping[str, str], seeds: Sequence[int]) -> pd.DataFrame:
+    """What Figure 2's curves say, in numbers: per modality group (index), its best row, the mean
+    over seeds of the first and the lowest validation loss, the lowest minus ln 2 (the loss of a
+    model that answers 1/2), the epoch it was reached and :func:`jitter`.
+
+    Args:
+        histories: ``{(row, seed): fit history}``.
+        best: :func:`best_rows`' ``{group: row}``.
+        seeds: The seeds run.
+    """
+    lines = []
+    for group, row in best.items():
+        runs = [histories[row, seed] for seed in seeds]
+        lowest = np.mean([min(h["val_loss"]) for h in runs])
+        lines.append({"group": group, "row": row, "first val loss": np.mean([h["val_loss"][0] for h in runs]),
+                      "lowest val loss": lowest, "lowest minus ln 2": lowest - CHANCE_LOSS,
+                      "epoch of lowest (mean)": np.mean([int(np.argmin(h["val_loss"])) + 1 for h in runs]),
+                      "jitter": np.mean([jitter(h) for h in runs])})
+    return pd.DataFrame(lines).set_index("group")
+
+
+def figure2_sentences(reading: pd.DataFrame) -> list[str]:
+    """One sentence per group of :func:`figure2_reading`: does its validation loss leave ln 2?"""
+    out = []
+    for group, line in reading.iterrows():
+        gap = line["lowest minus ln 2"]
+        verdict = (f"within {CHANCE_MARGIN} of ln 2 = {CHANCE_LOSS:.3f}, the loss of answering 1/2 for every "
+                   "clip: on validation this model learnt next to nothing" if abs(gap) < CHANCE_MARGIN
+                   else f"{-gap:.3f} below ln 2 = {CHANCE_LOSS:.3f}: it learnt something that transfers"
+                   if gap < 0 else f"{gap:.3f} above ln 2: worse than answering 1/2 (overconfident)")
+        out.append(f"{group} ({line['row']}): lowest validation loss {line['lowest val loss']:.3f} "
+                   f"(epoch {line['epoch of lowest (mean)']:.1f} on average), {verdict}.")
+    return out
+
+
+def _per_seed(scores_per_seed: pd.DataFrame, row: str, metric: str = "acc") -> pd.Series:
+    return scores_per_seed[scores_per_seed.row == row].set_index("seed")[metric]
+
+
+def _versus(scores_per_seed: pd.DataFrame, claim: str, better: str | None, worse: str | None,
+            needs: str) -> verdicts.Verdict:
+    """"``better`` beats ``worse`` on test accuracy", or untestable when one of them did not run."""
+    if better is None or worse is None:
+        return verdicts.untestable(claim, f"needs {needs}, which did not run")
+    return verdicts.compare(claim, _per_seed(scores_per_seed, better), _per_seed(scores_per_seed, worse),
+                            f"test accuracy, {better} vs {worse}")
+
+
+def claims(scores_per_seed: pd.DataFrame, best: Mapping[str, str], histories: Mapping,
+           floor: pd.Series | None = None) -> list[verdicts.Verdict]:
+    """The paper's claims (Table 1, Figure 2) and the notebook's linear-floor question, read off the run.
+
+    Args:
+        scores_per_seed: One line per (row, seed) with ``acc``.
+        best: :func:`best_rows`' ``{group: row}`` (chosen on validation).
+        histories: ``{(row, seed): fit history}``.
+        floor: The audio linear floor's test accuracy per seed (None when audio was not read).
+    """
+    ran = set(scores_per_seed["row"])
+    audio, lyrics, both = best.get("audio"), best.get("lyrics"), best.get("both")
+    cnn, rnn = ("lyrics_cnn", "lyrics_rnn") if {"lyrics_cnn", "lyrics_rnn"} <= ran else (None, None)
+    out = [_versus(scores_per_seed, "lyrics beat audio (Table 1: 0.78 vs 0.66)", lyrics, audio,
+                   "an audio and a lyrics row"),
+           _versus(scores_per_seed, "audio + lyrics beat lyrics alone (Table 1: 0.80 vs 0.78)", both, lyrics,
+                   "multimodal and a lyrics row"),
+           _versus(scores_per_seed, "audio + lyrics beat audio alone (Table 1: 0.80 vs 0.66)", both, audio,
+                   "multimodal and an audio row"),
+           _versus(scores_per_seed, "on lyrics, the CNN beats the RNN (Table 1: 0.78 vs 0.77)", cnn, rnn,
+                   "lyrics_cnn and lyrics_rnn")]
+    stable = "lyrics converge more stably than audio (Figure 2)"
+    if audio is None or lyrics is None:
+        out.append(verdicts.untestable(stable, "needs an audio and a lyrics row, which did not run"))
+    else:
+        seeds = sorted(set(scores_per_seed["seed"]))
+        unsteadiness = {row: pd.Series({s: jitter(histories[row, s]) for s in seeds}) for row in (audio, lyrics)}
+        out.append(verdicts.compare(stable, unsteadiness[audio], unsteadiness[lyrics],
+                                    f"mean |epoch-to-epoch change| of validation loss, {audio} vs {lyrics} "
+                                    "(larger = less stable)"))
+    beyond = "the best audio network beats a linear model of band statistics (ours, not the paper's)"
+    if floor is None or audio is None:
+        out.append(verdicts.untestable(beyond, "needs an audio row and its linear floor"))
+    else:
+        out.append(verdicts.compare(beyond, _per_seed(scores_per_seed, audio), floor,
+                                    f"test accuracy, {audio} vs the linear floor"))
+    return out

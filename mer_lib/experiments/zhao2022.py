@@ -13,8 +13,9 @@ The networks are in :mod:`mer_lib.models.zhao2022` (HCMAN and its ablations) and
   everything the chosen rows read (:func:`extract_inputs`), the loaders of one row
   (:func:`loaders`) and the options its constructor takes from the data (:func:`model_options`);
 * scoring and analysis the notebook needs: :func:`task_scorer`, :func:`bootstrap_intervals`,
-  :func:`clip_attention` / :func:`attention_spread`, and the title/artist-only measurement on
-  further datasets (:func:`context_sets`).
+  :func:`clip_attention` / :func:`attention_spread`, the title/artist-only measurement on
+  further datasets (:func:`context_sets`), and the paper's claims read off the run
+  (:func:`claims`, with "context helps" on the artists unseen in training: :func:`unseen_artists`).
 
 Rows declare the *modalities* they need; their *targets* are the profile's
 (``REGRESSION_TARGETS`` + ``CLASS_TARGET``, one set for every row), so ``Row.targets`` stays
@@ -36,9 +37,10 @@ import numpy as np
 import pandas as pd
 import torch
 
-from mer_lib import data, features, metrics, train
+from mer_lib import data, features, metrics, train, verdicts
 from mer_lib.data import SPLITS, DatasetError
 from mer_lib.data.splits import split_ids, stack_split, target_arrays, usable_clips
+from mer_lib.data.tables import artist_groups
 from mer_lib.experiments import rows
 from mer_lib.experiments.rows import Row
 from mer_lib.models.blocks_fusion import padding_mask
@@ -78,9 +80,19 @@ TABLE3_ROWS = ("hcman", "non_hierarchical", "direct_fusion", "bimodal")
 ARGUMENTS = {"context_mean": "context"}
 
 
-def paper_results() -> dict[str, float]:
-    """The paper's Tables 2 and 3 as ``{"row.metric": value}`` (for ``Run.write_results``)."""
-    return {f"{row}.{metric}": value for row, values in PAPER_TABLES.items() for metric, value in values.items()}
+#: The paper's tasks: its R² are of V/A regression (MSDD), its F1 of 4-quadrant classification (MoodyLyrics).
+PAPER_TASKS = {"r2eq4": ("valence", "arousal"), "f1_macro": "quadrant"}
+
+
+def paper_results(regression_targets: Sequence[str] = ("valence", "arousal"),
+                  class_target: str = "quadrant") -> dict[str, float]:
+    """The paper's Tables 2 and 3 as ``{"row.metric": value}`` (for ``Run.write_results``), for
+    the tasks this run shares with the paper: its R² when the run regresses valence and arousal,
+    its F1 when it classifies quadrants (F1 on 5 MIREX clusters is another task: no paper cell)."""
+    shared = {"r2eq4": set(PAPER_TASKS["r2eq4"]) <= set(regression_targets),
+              "f1_macro": class_target == PAPER_TASKS["f1_macro"]}
+    return {f"{row}.{metric}": value for row, values in PAPER_TABLES.items() for metric, value in values.items()
+            if shared["f1_macro" if metric == "f1_macro" else "r2eq4"]}
 
 
 def profile_targets(regression: Sequence[str], class_target: str, available: Sequence[str],
@@ -251,15 +263,16 @@ def task_scorer(n_regression: int, regression_names: Sequence[str], classes: boo
     return score
 
 
-def bootstrap_intervals(predictions: Mapping, row_names: Sequence[str], seed: int,
+def bootstrap_intervals(predictions: Mapping, row_names: Sequence[str], seeds: Sequence[int],
                         regression_names: Sequence[str], n_classes: int, n_boot: int = 200) -> pd.DataFrame:
-    """95 % bootstrap intervals over test clips of one seed's predictions, one line per row.
+    """95 % bootstrap intervals over test clips of the mean over ``seeds``, one line per row
+    (:func:`mer_lib.metrics.bootstrap_ci_over_seeds`: every seed predicted the same test clips).
 
     Args:
         predictions: ``{(row, seed): (y_true, y_score)}`` in the layout of
             :class:`mer_lib.losses.MultiTaskLoss`.
         row_names: The rows, in table order.
-        seed: The seed whose predictions are resampled (also seeds the resampling).
+        seeds: The seeds whose predictions are averaged (the first also seeds the resampling).
         regression_names: Regression targets (``r2_<name>`` columns, scikit-learn R²).
         n_classes: Classes (a ``f1_macro`` column when > 0).
         n_boot: Bootstrap resamples.
@@ -269,17 +282,78 @@ def bootstrap_intervals(predictions: Mapping, row_names: Sequence[str], seed: in
     """
     n_regression, lines = len(regression_names), []
     for row in row_names:
-        y_true, y_score = predictions[row, seed]
+        runs = [predictions[row, seed] for seed in seeds]
+        y_true = runs[0][0]
         entry = {"row": row}
         for j, name in enumerate(regression_names):
-            entry[f"r2_{name}"] = "{:.3f}–{:.3f}".format(*metrics.bootstrap_ci(
-                y_true[:, j], y_score[:, j], metrics.r2, n_boot=n_boot, seed=seed))
+            entry[f"r2_{name}"] = "{:.3f}–{:.3f}".format(*metrics.bootstrap_ci_over_seeds(
+                y_true[:, j], [y_score[:, j] for _, y_score in runs], metrics.r2, n_boot=n_boot, seed=seeds[0]))
         if n_classes:
-            entry["f1_macro"] = "{:.3f}–{:.3f}".format(*metrics.bootstrap_ci(
-                y_true[:, n_regression].astype(int), y_score[:, n_regression:].argmax(1), metrics.f1_macro,
-                n_boot=n_boot, seed=seed))
+            entry["f1_macro"] = "{:.3f}–{:.3f}".format(*metrics.bootstrap_ci_over_seeds(
+                y_true[:, n_regression].astype(int), [y_score[:, n_regression:].argmax(1) for _, y_score in runs],
+                metrics.f1_macro, n_boot=n_boot, seed=seeds[0]))
         lines.append(entry)
     return pd.DataFrame(lines).set_index("row")
+
+
+def unseen_artists(clips: pd.DataFrame) -> np.ndarray:
+    """Per test clip (in table order): whether its artist has no clip in the training split
+    (compared as :func:`mer_lib.data.tables.artist_groups`; a clip without an artist counts as unseen)."""
+    artists = artist_groups(clips["artist"]) if "artist" in clips.columns else pd.Series([None] * len(clips))
+    split = clips["split"].to_numpy()
+    trained_on = set(artists[split == "train"].dropna())
+    return ~artists[split == "test"].isin(trained_on).to_numpy()
+
+
+#: Fewest test clips a subset needs before a claim is read on it.
+MIN_SUBSET = 10
+
+
+def _subset_scores(predictions: Mapping, row: str, seeds: Sequence[int], mask: np.ndarray, score, key: str):
+    return pd.Series({seed: score(predictions[row, seed][0][mask], predictions[row, seed][1][mask])[key]
+                      for seed in seeds})
+
+
+def claims(predictions: Mapping, ran: Sequence[str], seeds: Sequence[int], score, key: str,
+           unseen: np.ndarray) -> list[verdicts.Verdict]:
+    """The paper's claims (Tables 2 and 3) and one of ours, read off the run's test predictions.
+
+    Every claim is a paired comparison over seeds on ``key`` (``r2_mean`` or ``f1_macro``);
+    "context helps" is read only on test songs of artists unseen in training (``unseen``), since
+    a title/artist branch can otherwise score by recognising an artist.
+
+    Args:
+        predictions: ``{(row, seed): (y_true, y_score)}``.
+        ran: The rows that ran.
+        seeds: The seeds.
+        score: ``score(y_true, y_score) -> {metric: value}`` (:func:`task_scorer`).
+        key: The metric the claims are read on.
+        unseen: :func:`unseen_artists` of the comparison's clips.
+    """
+    everything = np.ones(len(unseen), dtype=bool)
+    pairs = [
+        ("cross-modal attention beats concatenation (Table 3: hcman vs direct fusion)", "hcman", "direct_fusion",
+         everything, "all test songs"),
+        ("the hierarchy's order matters (Table 3: hcman vs non-hierarchical)", "hcman", "non_hierarchical",
+         everything, "all test songs"),
+        ("context helps (Table 3: hcman vs bimodal), on artists unseen in training", "hcman", "bimodal", unseen,
+         f"{int(unseen.sum())} test songs of unseen artists"),
+        ("HCMAN beats Delbouys et al. 2018 (Table 2)", "hcman", "delbouys2018", everything, "all test songs"),
+        ("HCMAN beats Pyrovolakis et al. 2021 (Table 2)", "hcman", "pyrovolakis2021", everything, "all test songs"),
+        ("audio + lyrics beat title/artist alone (ours: pyrovolakis2021 vs context_only)", "pyrovolakis2021",
+         "context_only", everything, "all test songs"),
+    ]
+    out = []
+    for claim, better, worse, mask, songs in pairs:
+        if better not in ran or worse not in ran:
+            out.append(verdicts.untestable(claim, f"needs {better} and {worse}, which did not both run"))
+        elif not mask.all() and mask.sum() < MIN_SUBSET:
+            out.append(verdicts.untestable(claim, f"{songs}: fewer than {MIN_SUBSET}"))
+        else:
+            out.append(verdicts.compare(claim, _subset_scores(predictions, better, seeds, mask, score, key),
+                                        _subset_scores(predictions, worse, seeds, mask, score, key),
+                                        f"{key} on {songs}, {better} vs {worse}"))
+    return out
 
 
 def first_clip_per_class(labels: pd.Series) -> list[int]:

@@ -248,14 +248,28 @@ def fix_frames(features: np.ndarray, n_frames: int | None, pad_value: float = 0.
     return np.pad(features, width, constant_values=pad_value)
 
 
+#: How :func:`log_mel_features` fills the frames a short clip lacks.
+PADDING = ("floor", "mean")
+
+
 @register("log_mel", AUDIO)
 def log_mel_features(signal: Signal, n_mels: int = 128, n_fft: int = 2048, hop_length: int = 512,
                      window: str = "hann", fmin: float = 0.0, fmax: float | None = None,
-                     n_frames: int | None = None) -> np.ndarray:
-    """Log-mel spectrogram (dB), ``(n_mels, frames)``; short clips padded with the -100 dB floor."""
+                     n_frames: int | None = None, pad: str = "floor") -> np.ndarray:
+    """Log-mel spectrogram (dB), ``(n_mels, frames)``.
+
+    A clip shorter than ``n_frames`` is padded with the -100 dB silence floor (``pad="floor"``)
+    or with its own mean frame (``"mean"``: every band at its average over the clip, so a network
+    whose input is normalised over the batch sees no artificial silence).
+    """
+    if pad not in PADDING:
+        raise ValueError(f"pad={pad!r}: use one of {PADDING}")
     mel = log_mel(signal.y, signal.sr, n_mels, n_fft, hop_length, window, fmin, fmax,
                   power=signal.power(n_fft, hop_length, window))
-    return fix_frames(mel, n_frames, pad_value=SILENCE_DB)
+    if pad == "floor" or n_frames is None or mel.shape[-1] >= n_frames:
+        return fix_frames(mel, n_frames, pad_value=SILENCE_DB)
+    mean_frame = np.repeat(mel.mean(axis=-1, keepdims=True), n_frames - mel.shape[-1], axis=-1)
+    return np.concatenate([mel, mean_frame], axis=-1)
 
 
 @register("mfcc", AUDIO)

@@ -23,10 +23,12 @@ preset("zhao2022_mel", "log_mel", reference=ZHAO2022, notebook="zhao2022",
        sr=22050, excerpt="first", seconds=30.0, n_mels=40, n_fft=1024, hop_length=1024,
        window="hann", n_frames=646)
 # The paper gives only "128 mels x 1024 time slots = one minute": the hop is chosen so that
-# 1024 frames span 60 s at 22.05 kHz (60 x 22050 / 1024 ≈ 1292 samples, 58.6 ms).
+# 1024 frames span 60 s at 22.05 kHz (60 x 22050 / 1024 ≈ 1292 samples, 58.6 ms). A shorter
+# clip is padded with its own mean frame, not the -100 dB floor, which the network's input batch
+# norm over the bands would otherwise fold into its statistics.
 preset("jeon2017_mel", "log_mel", reference=JEON2017, notebook="jeon2017",
        sr=22050, excerpt="first", seconds=60.0, n_mels=128, n_fft=2048, hop_length=1292,
-       n_frames=1024)
+       n_frames=1024, pad="mean")
 # The MTG-Jamendo baseline mel-spectrograms (the dataset's scripts/melspectrograms.py):
 # 12 kHz, 512-sample Hann frames, hop 256, 96 Slaney mel bands, power in dB; the first 1400
 # frames are 29.9 s.

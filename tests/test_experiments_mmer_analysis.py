@@ -7,7 +7,7 @@ import pytest
 import torch
 from torch import nn
 
-from mer_lib import features, metrics, reporting, train
+from mer_lib import features, metrics, reporting, train, verdicts
 from mer_lib.data.balance import balance_quadrants
 from mer_lib.experiments import mmer_analysis as experiment
 from mer_lib.experiments import mmer_analysis_findings as findings
@@ -73,6 +73,9 @@ def test_each_row_builds_its_network_and_a_fusion_copies_the_trained_branches():
     assert torch.equal(fused.audio.convs[0].weight, audio.convs[0].weight)
     with pytest.raises(ValueError, match=r"needs the trained \['comments'\]"):
         experiment.model_options(experiment.ROWS["audio_comments"], {"audio": audio}, **SIZES)
+    wide = experiment.model_options(experiment.ROWS["audio"], {}, **SIZES, audio_channels=24)
+    assert wide == {"frames": 201, "channels": 24}
+    assert experiment.model_options(lyrics_row, {}, **SIZES, audio_channels=24)["channels"] == 8
 
 
 def test_loaders_give_a_rows_inputs_in_order_as_float32_and_shuffle_training_only():
@@ -173,6 +176,10 @@ def test_fusion_share_table_shows_the_papers_and_this_profiles_excerpt():
     assert list(shares.index) == ["paper (45 s excerpt)", "this profile (10 s crop)"]
     assert shares["MFCC frames"].tolist() == [1502, 201] and shares["audio map steps"].tolist() == [22, 2]
     assert round(shares.loc["paper (45 s excerpt)", "audio share"], 4) == 0.2651
+    assert round(shares.loc["this profile (10 s crop)", "audio share"], 4) == 0.0317   # equal filters
+    restored = experiment.fusion_share_table(10.0, 500, 32, networks.paper_share_audio_channels(201, 500, 32))
+    assert restored["audio filters"].tolist() == [32, 352] and restored["text filters"].tolist() == [32, 32]
+    assert restored["audio share"].round(4).tolist() == [0.2651, 0.2651]
 
 
 def test_layer_shape_and_parameter_count_tables():
@@ -241,6 +248,38 @@ def test_claims_hold_on_the_papers_pattern_and_fail_on_its_opposite():
     partial = findings.evaluate_claims({"audio": paper_like["audio"]})
     assert partial.loc["audio_arousal_over_valence", "ours"] == pytest.approx(0.4)
     assert partial.loc["comments_lower_errors", "holds"] is None
+
+
+def _per_seed(rows_by_seed):
+    return pd.DataFrame([{"row": row, "seed": seed, **values} for seed, by_row in rows_by_seed.items()
+                         for row, values in by_row.items()])
+
+
+def test_claim_verdicts_read_the_per_seed_margins_and_say_why_a_claim_is_untestable():
+    seeds = {seed: {"audio": _row(0.1, 0.5 + 0.01 * seed), "lyrics": _row(0.3, 0.1 + 0.2 * (seed - 1))}
+             for seed in range(3)}
+    scores = _per_seed(seeds)
+    audio_gap = findings.CLAIMS[0]
+    assert findings.claim_margins(scores, audio_gap).tolist() == pytest.approx([0.4, 0.41, 0.42])
+    table = verdicts.table(findings.claim_verdicts(scores, {"comments": "the dataset has no comments"}))
+    assert table.loc[audio_gap.paper, "verdict"] == verdicts.HOLDS and "3/3" in table.loc[audio_gap.paper, "evidence"]
+    lyrics = findings.CLAIMS[1].paper            # R²(V) − R²(A) = 0.4, 0.2, 0.0: positive mean, noisy
+    assert table.loc[lyrics, "verdict"] == verdicts.FAILS
+    comments = table.loc[findings.CLAIMS[2].paper]
+    assert comments["verdict"] == verdicts.UNTESTABLE and "the dataset has no comments" in comments["evidence"]
+    ranges = findings.CLAIMS[9]                   # "< 1": the margin is 1 − the largest range ratio
+    assert findings.claim_margins(scores, ranges).tolist() == pytest.approx([0.4] * 3)
+    nothing = verdicts.table(findings.claim_verdicts(pd.DataFrame()))
+    assert (nothing["verdict"] == verdicts.UNTESTABLE).all() and len(nothing) == len(findings.CLAIMS)
+
+
+def test_the_dataset_verdict_is_testable_on_the_papers_data_only():
+    stats = {"share_q1": 0.3, "share_q2": 0.1, "share_q3": 0.3, "share_q4": 0.3, "q2_smallest_quadrant": 1.0}
+    assert findings.dataset_verdict(stats, paper_data=True).verdict == verdicts.HOLDS
+    assert "Q2 10.0%" in findings.dataset_verdict(stats, paper_data=True).evidence
+    other = findings.dataset_verdict(stats, paper_data=False, dataset="synthetic")
+    assert other.verdict == verdicts.UNTESTABLE and "synthetic is not the paper's dataset" in other.evidence
+    assert findings.dataset_verdict({**stats, "q2_smallest_quadrant": 0.0}, True).verdict == verdicts.FAILS
 
 
 def test_paper_results_keys_are_report_names():

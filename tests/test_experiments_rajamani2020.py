@@ -8,7 +8,7 @@ import pytest
 import torch
 from torch.utils.data import DataLoader, TensorDataset
 
-from mer_lib import metrics, train
+from mer_lib import metrics, train, verdicts
 from mer_lib.data import DatasetError, MERDataset, mediaeval2020
 from mer_lib.experiments import rajamani2020 as experiment
 from mer_lib.experiments import rows
@@ -255,3 +255,42 @@ def test_submission_labels_must_be_distinct_from_each_other_and_the_published_ro
 
 def test_no_submissions_load_nothing():
     assert experiment.load_submissions([]) == {}
+
+
+# --- the paper's claims, for the verdict table -------------------------------------------------
+
+def test_cost_verdicts_hold_when_the_measured_saving_reaches_the_stated_one():
+    measured = pd.DataFrame({"gflops": [3.32, 2.92], "params": [448122, 350074]}, index=["baseline", "sa_layer3"])
+    flops, params = experiment.cost_verdicts(measured)
+    assert flops.holds and "12.0% fewer" in flops.evidence and "11% fewer FLOPs" in flops.claim
+    assert params.holds and "21.9% fewer" in params.evidence        # 21.9 % rounds to the stated 22 %
+    heavier = experiment.cost_verdicts(measured.assign(params=[448122, 400000]))[1]
+    assert heavier.verdict == verdicts.FAILS
+    assert experiment.saving_rounds_to(0.105, 0.11) and not experiment.saving_rounds_to(0.104, 0.11)
+
+
+def test_matches_allows_a_margin_beyond_the_noise():
+    old = pd.Series([0.35, 0.36, 0.34], index=[0, 1, 2])
+    assert experiment.matches("SA matches", old - 0.002, old, "PR-AUC").holds            # within the margin
+    assert not experiment.matches("SA matches", old - 0.05, old, "PR-AUC").holds
+    one = experiment.matches("SA matches", pd.Series([0.30], index=[0]), pd.Series([0.305], index=[0]), "PR-AUC")
+    assert one.holds and "no spread" in one.evidence
+
+
+def test_accuracy_verdicts_read_trained_or_published_scores_and_say_why_not():
+    scores = pd.DataFrame([{"row": row, "seed": seed, "roc_auc": base + 0.01 * seed, "pr_auc": base / 2}
+                           for seed in (0, 1, 2) for row, base in (("baseline", 0.70), ("sa_layer3", 0.72),
+                                                                   ("arelu", 0.71), ("fusion_sa3_arelu", 0.74),
+                                                                   ("fusion_all", 0.75))])
+    table = verdicts.table(experiment.accuracy_verdicts(scores, "trained here"))
+    assert len(table) == len(experiment.ACCURACY_CLAIMS) and table.index.str.endswith("(trained here)").all()
+    assert (table["verdict"] == verdicts.HOLDS).all(), table
+    untrained = verdicts.table(experiment.accuracy_verdicts(None, "trained here", "nothing was trained"))
+    assert (untrained["verdict"] == verdicts.UNTESTABLE).all() and (untrained["evidence"] == "nothing was trained").all()
+    recomputed = pd.DataFrame({"ROC-AUC (ours)": [0.7281, 0.7169, 0.7323, 0.7353, 0.7258],
+                               "PR-AUC (ours)": [0.1073, 0.1083, 0.1136, 0.1179, 0.1077]},
+                              index=list(experiment.PUBLISHED))
+    published = experiment.published_scores(recomputed)
+    assert set(published["row"]) == {"arelu", "sa_layer3", "fusion_sa3_arelu", "fusion_all", "baseline"}
+    marks = verdicts.table(experiment.accuracy_verdicts(published, "published predictions"))
+    assert (marks["verdict"] == verdicts.HOLDS).all() and marks["evidence"].str.contains("one seed").all()

@@ -20,6 +20,15 @@ def test_flattened_lengths_and_the_papers_25_75_split():
     assert mmer.fusion_shares(1502, 500, 64, 64) == (audio, text)   # independent of C when equal
 
 
+def test_a_short_excerpt_keeps_the_papers_audio_share_with_more_audio_filters():
+    assert mmer.paper_share_audio_channels(1502, 500, 32) == 32          # the paper's excerpt: equal filters
+    assert mmer.audio_map_length(201) == 2 and mmer.paper_share_audio_channels(201, 500, 32) == 352
+    assert mmer.fusion_shares(201, 500, 32, 32)[0] == pytest.approx(64 / 2016)   # equal filters: ~3 % audio
+    assert mmer.fusion_shares(201, 500, 352, 32)[0] == pytest.approx(22 / 83)    # restored: 26.5 %
+    with pytest.raises(ValueError, match="109 MFCC frames"):
+        mmer.paper_share_audio_channels(100)
+
+
 def test_layer_output_sizes_reach_the_heads():
     audio, text = mmer.AudioCNN(), mmer.TextCNN()
     assert audio.feature_size == 32 * 22 and text.feature_size == 32 * 61

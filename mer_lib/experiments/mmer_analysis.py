@@ -71,10 +71,11 @@ ROWS = rows.table(
     Row("audio_comments", model="mmer_analysis_fusion", inputs=("audio", "comments"),
         modalities=("audio", "comments"), targets=TARGETS, reuses=("audio", "comments")),
 )
-#: The profile sizes each registered model is built with (see :func:`model_options`).
-MODEL_OPTIONS = {"mmer_analysis_audio_cnn": ("frames", "channels"),
-                 "mmer_analysis_text_cnn": ("words", "dim", "channels"),
-                 "mmer_analysis_fusion": ("freeze",)}
+#: The profile sizes each registered model is built with (see :func:`model_options`):
+#: ``{model: {constructor option: profile size}}`` (the audio CNN's filters are ``audio_channels``).
+MODEL_OPTIONS = {"mmer_analysis_audio_cnn": {"frames": "frames", "channels": "audio_channels"},
+                 "mmer_analysis_text_cnn": {"words": "words", "dim": "dim", "channels": "channels"},
+                 "mmer_analysis_fusion": {"freeze": "freeze"}}
 #: The fusion constructor's branch arguments, in the order of a fusion row's ``reuses``.
 BRANCHES = ("audio", "text")
 #: The word-sequence feature preset of each text modality.
@@ -121,15 +122,19 @@ def training_order(selected: Sequence[Row]) -> list[Row]:
 
 
 def model_options(row: Row, trained: Mapping[str, nn.Module], *, frames: int, words: int, dim: int,
-                  channels: int, freeze: bool) -> dict:
+                  channels: int, freeze: bool, audio_channels: int | None = None) -> dict:
     """The options of ``row.build``: the profile's sizes the row's model takes
     (:data:`MODEL_OPTIONS`) and, for a fusion, its trained branches (:data:`BRANCHES`).
 
     Args:
         row: A row of :data:`ROWS`.
         trained: ``{row name: trained model}`` of this seed's rows trained so far.
-        frames, words, dim, channels: MFCC frames, words per text, word-vector size, filters.
+        frames, words, dim, channels: MFCC frames, words per text, word-vector size, filters
+            (of the text CNN, and of the audio CNN unless ``audio_channels`` is given).
         freeze: Keep a fusion's copied conv parts fixed.
+        audio_channels: Filters of the audio CNN
+            (:func:`mer_lib.models.mmer_analysis.paper_share_audio_channels` keeps the paper's
+            audio share of the fusion input); None: ``channels``.
 
     Raises:
         ValueError: A fusion whose reused rows are not in ``trained``.
@@ -137,8 +142,9 @@ def model_options(row: Row, trained: Mapping[str, nn.Module], *, frames: int, wo
     missing = [name for name in row.reuses if name not in trained]
     if missing:
         raise ValueError(f"the {row.name!r} fusion needs the trained {missing} model(s) first")
-    sizes = {"frames": frames, "words": words, "dim": dim, "channels": channels, "freeze": freeze}
-    return {**{key: sizes[key] for key in MODEL_OPTIONS[row.model]},
+    sizes = {"frames": frames, "words": words, "dim": dim, "channels": channels, "freeze": freeze,
+             "audio_channels": channels if audio_channels is None else audio_channels}
+    return {**{option: sizes[size] for option, size in MODEL_OPTIONS[row.model].items()},
             **{branch: trained[name] for branch, name in zip(BRANCHES, row.reuses)}}
 
 
@@ -294,8 +300,10 @@ def text_statistics(words: Mapping[str, np.ndarray], vectors, ids: Mapping[str, 
 
     The training vocabulary, σ1/σ10 of the word-vector matrix (how spread the vectors are),
     the median words per training clip, the unknown-word rates of validation and test, and a
-    diagnostic that is not one of the paper's models: the test R² of a ridge regression
-    (``RidgeCV``) from each text's mean word vector to valence and to arousal.
+    diagnostic that is not one of the paper's models: the validation R² of a ridge regression
+    (``RidgeCV``, fitted on the training split) from each text's mean word vector to valence
+    and to arousal. It reads the validation split, never the test split, so it may inform the
+    choice of the Word2Vec mode.
 
     Args:
         words: ``{track_id: words}``.
@@ -309,11 +317,12 @@ def text_statistics(words: Mapping[str, np.ndarray], vectors, ids: Mapping[str, 
              "σ1/σ10 of the word vectors": float(singular[0] / singular[min(9, len(singular) - 1)]),
              "median words per clip": float(np.median([len(words[t]) for t in ids["train"]])),
              **{f"unknown words, {s}": oov_rate(words, vectors, ids[s]) for s in ("validation", "test")}}
-    real = {s: (np.abs(sequences[s]).sum(-1) > 0).sum(1, keepdims=True) for s in ("train", "test")}
-    mean_vectors = {s: sequences[s].sum(1) / np.maximum(real[s], 1) for s in ("train", "test")}
+    real = {s: (np.abs(sequences[s]).sum(-1) > 0).sum(1, keepdims=True) for s in ("train", "validation")}
+    mean_vectors = {s: sequences[s].sum(1) / np.maximum(real[s], 1) for s in ("train", "validation")}
     for j, name in enumerate(TARGETS):
         ridge = RidgeCV(alphas=np.logspace(-4, 3, 15)).fit(mean_vectors["train"], targets["train"][:, j])
-        stats[f"mean-vector ridge R² {name} (test)"] = ridge.score(mean_vectors["test"], targets["test"][:, j])
+        stats[f"mean-vector ridge R² {name} (validation)"] = ridge.score(mean_vectors["validation"],
+                                                                         targets["validation"][:, j])
     return stats
 
 
@@ -358,14 +367,20 @@ def synonym_shares(original: pd.DataFrame, augmented: pd.DataFrame, modality: st
 
 # --- architecture tables --------------------------------------------------------------------------
 
-def fusion_share_table(crop_seconds: float, words: int, channels: int) -> pd.DataFrame:
-    """The fusion input's audio and text shares, for the paper's excerpt and for this profile's."""
+def fusion_share_table(crop_seconds: float, words: int, channels: int,
+                       audio_channels: int | None = None) -> pd.DataFrame:
+    """The fusion input's audio and text shares: the paper's excerpt with ``channels`` filters in
+    both branches, and this profile's excerpt with ``audio_channels`` audio filters (None:
+    ``channels``) and ``channels`` text filters."""
+    audio_channels = channels if audio_channels is None else audio_channels
     shares = []
-    for label, n_frames in (("paper (45 s excerpt)", AUDIO_FRAMES),
-                            (f"this profile ({crop_seconds:g} s crop)", excerpt_frames(crop_seconds))):
-        audio_share, text_share = fusion_shares(n_frames, words, channels, channels)
-        shares.append({"setting": label, "MFCC frames": n_frames, "audio map steps": audio_map_length(n_frames),
-                       "text map steps": text_map_length(words), "audio values": channels * audio_map_length(n_frames),
+    for label, n_frames, n_audio in (("paper (45 s excerpt)", AUDIO_FRAMES, channels),
+                                     (f"this profile ({crop_seconds:g} s crop)", excerpt_frames(crop_seconds),
+                                      audio_channels)):
+        audio_share, text_share = fusion_shares(n_frames, words, n_audio, channels)
+        shares.append({"setting": label, "MFCC frames": n_frames, "audio filters": n_audio, "text filters": channels,
+                       "audio map steps": audio_map_length(n_frames), "text map steps": text_map_length(words),
+                       "audio values": n_audio * audio_map_length(n_frames),
                        "text values": channels * text_map_length(words), "audio share": audio_share,
                        "text share": text_share})
     return pd.DataFrame(shares).set_index("setting")

@@ -2,7 +2,9 @@
 
 * The report gives its results only as figures, so what can be compared is each **qualitative
   finding**: :data:`CLAIMS` states them with the number that tests each on our scores
-  (:func:`evaluate_claims`); :func:`paper_results` writes them for ``Run.write_results``.
+  (:func:`evaluate_claims`); :func:`paper_results` writes them for ``Run.write_results`` (on
+  the paper's own data only); :func:`claim_verdicts` and :func:`dataset_verdict` mark each
+  for the notebook's verdict table (:mod:`mer_lib.verdicts`).
 * Its dataset: :func:`quadrant_statistics` (Q2 is scarce, :data:`PAPER_DATASET`).
 * Its conclusion doubts the social-tag annotations: :func:`tag_counts`, :func:`tag_summary`,
   :func:`calmness_subsets` and :func:`subset_spread` show where the tags put the songs;
@@ -23,7 +25,7 @@ import numpy as np
 import pandas as pd
 from sklearn.linear_model import LinearRegression
 
-from mer_lib import metrics
+from mer_lib import metrics, verdicts
 from mer_lib.data.social_tags import EMOTION_TAGS
 
 # --- the social-tag dataset ---------------------------------------------------------------------
@@ -246,3 +248,56 @@ def evaluate_claims(scores: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
         rows.append({"key": claim.key, "paper": claim.paper, "measure": claim.measure, "ours": value,
                      "holds": holds})
     return pd.DataFrame(rows).set_index("key")
+
+
+def claim_margins(scores: pd.DataFrame, claim: Claim) -> pd.Series:
+    """Per seed, how far ``claim`` is on its holding side: ``value`` for "> 0", ``−value`` for
+    "< 0", ``1 − value`` for "< 1" (positive: it holds in that seed).
+
+    Args:
+        scores: One line per (row, seed): columns ``row``, ``seed`` and the metrics.
+        claim: One of :data:`CLAIMS`; all its rows must be in ``scores``.
+    """
+    sign = {_POSITIVE: lambda v: v, _NEGATIVE: lambda v: -v, _BELOW_ONE: lambda v: 1 - v}[claim.holds]
+    metric_columns = [c for c in scores.columns if c not in ("row", "seed")]
+    return pd.Series({int(seed): sign(float(claim.value(part.set_index("row")[metric_columns].to_dict("index"))))
+                      for seed, part in scores.groupby("seed")}, dtype=float)
+
+
+def claim_verdicts(scores: pd.DataFrame, skipped: Mapping[str, str] | None = None) -> list[verdicts.Verdict]:
+    """Every claim of :data:`CLAIMS` marked from the per-seed scores (:func:`mer_lib.verdicts.compare`).
+
+    A claim holds when its per-seed margin (:func:`claim_margins`) is above zero by more than
+    its seed-to-seed noise (one-sided 95 % lower bound); a claim whose rows did not all run is
+    not testable, with the reason.
+
+    Args:
+        scores: One line per (row, seed): columns ``row``, ``seed`` and the metrics (may be empty).
+        skipped: ``{row: why it did not run}`` (the notebook's ``availability["why not"]``).
+    """
+    ran = set(scores["row"]) if len(scores) else set()
+    out = []
+    for claim in CLAIMS:
+        missing = [r for r in claim.rows if r not in ran]
+        if missing:
+            why = "; ".join(f"{r}: {(skipped or {}).get(r) or 'not selected (MODELS)'}" for r in missing)
+            out.append(verdicts.untestable(claim.paper, f"needs rows that did not run ({why})"))
+            continue
+        margin = claim_margins(scores, claim)
+        out.append(verdicts.compare(claim.paper, margin, pd.Series(0.0, index=margin.index),
+                                    f"margin of '{claim.measure}'"))
+    return out
+
+
+def dataset_verdict(stats: Mapping[str, float], paper_data: bool, dataset: str = "the dataset") -> verdicts.Verdict:
+    """The paper's dataset finding, "the second quadrant is considerably under-represented":
+    testable on the paper's own data only (``paper_data``), where it holds when Q2 is the
+    smallest quadrant (:func:`quadrant_statistics`); the evidence gives each quadrant's share."""
+    claim = "the dataset's second quadrant (Q2) is considerably under-represented"
+    shares = ", ".join(f"{q} {stats[f'share_{q.lower()}']:.1%}" for q in metrics.QUADRANTS)
+    if not paper_data:
+        return verdicts.untestable(claim, f"{dataset} is not the paper's dataset (quadrant shares: {shares})")
+    smallest_other = min(stats[f"share_{q.lower()}"] for q in metrics.QUADRANTS if q != "Q2")
+    mark = verdicts.HOLDS if stats["q2_smallest_quadrant"] == 1 else verdicts.FAILS
+    return verdicts.Verdict(claim, mark, f"quadrant shares {shares}: Q2 {stats['share_q2']:.1%} vs the smallest "
+                                         f"other {smallest_other:.1%}")

@@ -13,6 +13,10 @@ files (:data:`PUBLISHED`, :func:`recompute_published`), next to any other submis
 notebook's ``SUBMISSIONS`` names (:func:`load_submissions`). :func:`runnable_rows` says which
 rows a dataset can train (audio and ``tags``), for the report's ``rows_run`` table.
 
+The paper's claims are marked for the notebook's verdict table (:mod:`mer_lib.verdicts`):
+:func:`cost_verdicts` from the measured complexity, :func:`accuracy_verdicts` from per-seed
+scores of trained rows or from the published predictions (:func:`published_scores`).
+
 Reference: Rajamani, Rajamani & Schuller, "Emotion and Theme Recognition in Music Using
 Attention-Based Methods", MediaEval 2020 Workshop.
 Notebook: ``02_rajamani2020_attention_tagging``.
@@ -29,7 +33,7 @@ import torch
 from sklearn.preprocessing import MultiLabelBinarizer
 from torch import nn
 
-from mer_lib import features, metrics, models, train
+from mer_lib import features, metrics, models, train, verdicts
 from mer_lib.data import SPLITS, mediaeval2020
 from mer_lib.experiments import rows
 from mer_lib.experiments.rows import Row
@@ -344,3 +348,100 @@ def arelu_parameters(model: nn.Module) -> dict[str, dict[str, float]]:
     return {f"layer {i + 1}": {"negative slope C(α)": block.activation.alpha.clamp(*AReLU.ALPHA_RANGE).item(),
                                "positive gain 1+σ(β)": (1 + torch.sigmoid(block.activation.beta)).item()}
             for i, block in enumerate(model.layers) if isinstance(block.activation, AReLU)}
+
+
+# --- the paper's claims, for the verdict table ---------------------------------------------------
+
+#: The paper's stated savings of SA-layer 3 over the baseline ("11 % fewer FLOPS and 22 % fewer
+#: parameters"): ``{measured column of complexity(): (stated saving, what)}``.
+STATED_SAVINGS = {"gflops": (0.11, "FLOPs"), "params": (0.22, "parameters")}
+#: The paper's accuracy claims: (claim, row, compared row, metric, kind). ``"beats"``: the row's
+#: score is higher (:func:`mer_lib.verdicts.compare`); ``"matches"``: it is not lower by more
+#: than :data:`MATCH_MARGIN` (:func:`matches`).
+ACCURACY_CLAIMS = (
+    ("self-attention in layer 3 matches the baseline's PR-AUC", "sa_layer3", "baseline", "pr_auc", "matches"),
+    ("AReLU beats the baseline's ROC-AUC", "arelu", "baseline", "roc_auc", "beats"),
+    ("the late fusion of SA-layer 3 and AReLU beats the baseline's ROC-AUC", "fusion_sa3_arelu", "baseline",
+     "roc_auc", "beats"),
+    ("the late fusion of SA-layer 3 and AReLU beats the baseline's PR-AUC", "fusion_sa3_arelu", "baseline",
+     "pr_auc", "beats"),
+    ("adding the baseline to that fusion improves its PR-AUC further", "fusion_all", "fusion_sa3_arelu", "pr_auc",
+     "beats"),
+)
+#: How much lower a score may be and still "match" (absolute, the metric's scale).
+MATCH_MARGIN = 0.01
+
+
+def saving_rounds_to(saving: float, stated: float) -> bool:
+    """Whether a measured relative saving is at least the paper's stated whole percentage,
+    minus half a percentage point of rounding."""
+    return saving >= stated - 0.005
+
+
+def cost_verdicts(measured: pd.DataFrame) -> list[verdicts.Verdict]:
+    """"SA-layer 3: 11 % fewer FLOPs" and "22 % fewer parameters", from :func:`complexity`:
+    each holds when the measured saving over the baseline is at least the stated one (within
+    half a percentage point of rounding, :func:`saving_rounds_to`)."""
+    out = []
+    for column, (stated, what) in STATED_SAVINGS.items():
+        saved = float(1 - measured.loc["sa_layer3", column] / measured.loc["baseline", column])
+        paper = 1 - PAPER_TABLE1["sa_layer3"][column] / PAPER_TABLE1["baseline"][column]
+        mark = verdicts.HOLDS if saving_rounds_to(saved, stated) else verdicts.FAILS
+        out.append(verdicts.Verdict(
+            f"self-attention in layer 3 needs {stated:.0%} fewer {what} than the baseline", mark,
+            f"measured at the paper's width and input: {saved:.1%} fewer (Table 1's numbers: {paper:.1%}; "
+            f"needs ≥ {stated - 0.005:.1%})"))
+    return out
+
+
+def matches(claim: str, new: pd.Series, old: pd.Series, metric: str, margin: float = MATCH_MARGIN,
+            digits: int = 3) -> verdicts.Verdict:
+    """"``new`` matches ``old``": holds when ``new − old`` (paired by seed) is above ``−margin``
+    beyond its noise — the one-sided 95 % lower bound of its mean (:func:`mer_lib.verdicts.lower_bound`);
+    with one seed, the difference itself (no spread measured)."""
+    difference = (new - old).dropna()
+    if difference.empty:
+        return verdicts.untestable(claim, f"no seed has both scores ({metric})")
+    mean, n = float(difference.mean()), len(difference)
+    head = f"{metric}: {float(new[difference.index].mean()):.{digits}f} vs {float(old[difference.index].mean()):.{digits}f}"
+    if n == 1:
+        return verdicts.Verdict(claim, verdicts.HOLDS if mean > -margin else verdicts.FAILS,
+                                f"{head}, difference {mean:+.{digits}f} (one seed: no spread; needs > {-margin:+.{digits}f})")
+    bound = verdicts.lower_bound(difference)
+    return verdicts.Verdict(claim, verdicts.HOLDS if bound > -margin else verdicts.FAILS,
+                            f"{head}, difference {mean:+.{digits}f} ± {float(difference.std(ddof=1)):.{digits}f} over {n} "
+                            f"seeds (95 % lower bound {bound:+.{digits}f}; needs > {-margin:+.{digits}f})")
+
+
+def accuracy_verdicts(scores: pd.DataFrame | None, source: str, reason: str = "",
+                      digits: int = 3) -> list[verdicts.Verdict]:
+    """Every claim of :data:`ACCURACY_CLAIMS`, read off one source of test scores.
+
+    Args:
+        scores: One line per (row, seed) with ``roc_auc`` and ``pr_auc`` (the trained rows, or
+            :func:`published_scores`); None when this run has no such scores.
+        source: What the scores are, appended to each claim ("trained here", "published predictions").
+        reason: Why there are no scores (the evidence of every claim when ``scores`` is None).
+        digits: Decimals of the evidence (4 for the published systems, which differ in the fourth).
+    """
+    out = []
+    for claim, row, other, metric, kind in ACCURACY_CLAIMS:
+        name = f"{claim} ({source})"
+        present = scores is not None and {row, other} <= set(scores["row"])
+        if not present:
+            out.append(verdicts.untestable(name, reason if scores is None else f"{row} or {other} was not scored"))
+            continue
+        by_seed = scores.set_index(["row", "seed"])[metric]
+        a, b = by_seed.xs(row, level="row"), by_seed.xs(other, level="row")
+        label = f"test {metric.replace('_', '-').upper()}"
+        out.append(matches(name, a, b, label, digits=digits) if kind == "matches"
+                   else verdicts.compare(name, a, b, label, digits=digits))
+    return out
+
+
+def published_scores(recomputed: pd.DataFrame) -> pd.DataFrame:
+    """The published systems' recomputed test scores (:func:`recompute_published`) under their
+    Table 1 row names (:data:`PUBLISHED`), one line each (``seed`` 0), for :func:`accuracy_verdicts`."""
+    return pd.DataFrame([{"row": table_row, "seed": 0, "roc_auc": float(recomputed.loc[ours, "ROC-AUC (ours)"]),
+                          "pr_auc": float(recomputed.loc[ours, "PR-AUC (ours)"])}
+                         for ours, (_, table_row) in PUBLISHED.items() if ours in recomputed.index])

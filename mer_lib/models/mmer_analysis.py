@@ -12,7 +12,8 @@ V/A regression (2-D output) from three modalities:
 The paper does not state the number of filters. With ``C`` filters in both branches the
 flattened maps hold ``C × 22`` audio and ``C × 61`` text values (:func:`audio_map_length`,
 :func:`text_map_length`): 26.5 % audio, 73.5 % text — the paper's "~25 % audio, ~75 % text",
-so both branches use the same :data:`CHANNELS`.
+so both branches use the same :data:`CHANNELS` at the paper's excerpt; a shorter excerpt
+(``demo``) keeps that share with more audio filters (:func:`paper_share_audio_channels`).
 
 How the paper is run (its result rows, data preparation, training and scores) is in
 :mod:`mer_lib.experiments.mmer_analysis`; its findings and social-tag analysis in
@@ -71,6 +72,27 @@ def fusion_shares(frames: int = AUDIO_FRAMES, words: int = TEXT_WORDS, audio_cha
     audio = audio_channels * audio_map_length(frames)
     text = text_channels * text_map_length(words)
     return audio / (audio + text), text / (audio + text)
+
+
+def paper_share_audio_channels(frames: int, words: int = TEXT_WORDS, text_channels: int = CHANNELS) -> int:
+    """Audio CNN filters that give the fusion input the paper's audio share at ``frames``.
+
+    The paper's share is that of equal filter counts at its own sizes (45 s excerpt, 500 words):
+    22 audio steps to 61 text steps, 26.5 % audio. A shorter excerpt leaves fewer audio steps
+    (a 6 s excerpt, 201 frames: 2), so the audio CNN needs proportionally more filters for its
+    flattened map to keep that share: ``text_channels`` at the paper's excerpt, 11 × 32 = 352
+    at 201 frames.
+
+    Args:
+        frames: MFCC frames of this run's excerpt.
+        words: Words per text sequence.
+        text_channels: Filters of the text CNN.
+    """
+    steps = audio_map_length(frames)
+    if steps < 1:
+        raise ValueError(f"the audio CNN needs at least 109 MFCC frames, got frames={frames}")
+    ratio = audio_map_length(AUDIO_FRAMES) / text_map_length(TEXT_WORDS)   # 22 / 61
+    return max(1, round(ratio * text_channels * text_map_length(words) / steps))
 
 
 def conv_layer_shapes(net: AudioCNN | TextCNN, batch: int = 2) -> list[tuple[str, tuple[int, ...]]]:

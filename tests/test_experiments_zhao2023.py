@@ -246,3 +246,67 @@ def test_paper_and_ours_gives_one_tidy_row_per_source_metric_and_seed():
     assert set(tidy.columns) == {"row", "source", "metric", "value"} and set(tidy["row"]) == {"full"}
     assert len(tidy) == 3 * 3
     assert tidy.query("source == 'paper' and metric == 'q4_acc'")["value"].tolist() == [0.692]
+
+
+def test_the_protocol_metric_is_the_mean_of_per_batch_accuracies_in_split_order():
+    rng = np.random.default_rng(0)
+    truth, guess = rng.integers(0, 4, 86), rng.integers(0, 4, 86)
+    by_hand = [np.mean(truth[i:i + 16] == guess[i:i + 16]) for i in (0, 16, 32, 48, 64, 80)]  # the last batch: 6
+    assert metrics.mean_batch_accuracy(truth, guess, 16) == pytest.approx(sum(by_hand) / 6)
+    assert metrics.mean_batch_accuracy(truth[:80], guess[:80], 16) == pytest.approx(np.mean(truth[:80] == guess[:80]))
+    # EMOPIA_cls's reported 0.6840278: 197/48 summed batch accuracies over 6 batches (5 of 16, 1 of 6)
+    correct = np.r_[np.ones(11), np.zeros(5), np.ones(11), np.zeros(5), np.ones(11), np.zeros(5),
+                    np.ones(11), np.zeros(5), np.ones(11), np.zeros(5), np.ones(5), np.zeros(1)]
+    assert metrics.mean_batch_accuracy(correct, np.ones(86), 16) == pytest.approx((5 * 11 / 16 + 5 / 6) / 6)
+    score = E.protocol_metrics()["batch_q4_acc"]
+    assert score(truth, np.eye(4)[guess]) == pytest.approx(sum(by_hand) / 6)
+
+
+def test_emopia_cls_protocol_reads_the_test_score_of_the_best_validation_epoch_among_all():
+    history = {"val_batch_q4_acc": [0.5, 0.7, 0.7, 0.6], "test_batch_q4_acc": [0.4, 0.65, 0.9, 0.3],
+               "test_q4_acc": [0.41, 0.64, 0.88, 0.31], "val_metric": [0.5, 0.6, 0.8, 0.9]}
+    result = train.Trained(None, history, 4, 0.0, np.zeros(1), np.zeros(1), {"q4_acc": 0.3})
+    protocol = E.emopia_cls_protocol(result)
+    assert protocol == {"protocol_epoch": 2, "protocol_q4_acc": 0.65, "last_epoch_q4_acc": 0.3}
+
+
+class FoldStub(torch.nn.Module):
+    """A 'branch model' that remembers the clips it was trained on and encodes every clip as its fold id."""
+
+    def __init__(self, fold, trained_on):
+        super().__init__()
+        self.fold, self.trained_on = fold, set(trained_on)
+
+    def branch_features(self, **inputs):
+        return [torch.full((len(next(iter(inputs.values()))), 1), float(self.fold))]
+
+
+def test_out_of_fold_vectors_never_come_from_a_model_that_saw_the_clip():
+    n = 24
+    table = pd.DataFrame({"track_id": [f"c{i}" for i in range(n)], "split": ["train"] * 20 + ["test"] * 4,
+                          "quadrant": [f"Q{1 + i % 4}" for i in range(n)], "song_id": [f"s{i // 2}" for i in range(n)]})
+    inputs = {name: {t: np.ones((12, 8) if name == "chroma" else (25, 8) if name == "mfcc" else 8,
+                                dtype=np.float32 if name != "tokens" else np.int64) for t in table.track_id}
+              for name in ("tokens", "chroma", "mfcc")}
+    fitted = []
+
+    def fit_branch(row, fold_table):
+        assert set(fold_table["split"]) == {"train", "test"} and len(fold_table) == 20  # training clips only
+        fitted.append(FoldStub(len(fitted), fold_table.loc[fold_table.split == "train", "track_id"]))
+        return train.Trained(fitted[-1], {}, 1, 0.0, np.zeros(1), np.zeros(1))
+
+    for group in (None, "song_id"):
+        fitted.clear()
+        (vectors, targets), folds = E.out_of_fold_vectors(
+            E.ROWS["full"], table, inputs, folds=4, seed=0, fit_branch=fit_branch, device="cpu",
+            loader_options={**LENGTHS, "batch_size": 3}, group_column=group)
+        assert len(fitted) == 4 * 3 and sorted(set(folds)) == [0, 1, 2, 3]  # 3 branches refit per fold
+        train_ids = table.track_id[:20].tolist()
+        for branch, values in enumerate(vectors):
+            for clip, value in zip(train_ids, values[:, 0]):
+                model = fitted[int(value)]
+                assert clip not in model.trained_on and int(value) % 3 == branch
+        np.testing.assert_array_equal(targets, E.va_targets(table.quadrant[:20]))
+        if group:
+            songs = table.song_id[:20].to_numpy()
+            assert all(len(set(folds[songs == s])) == 1 for s in set(songs))  # a song stays in one fold

@@ -93,12 +93,16 @@ def test_reading_table_keeps_the_rows_of_the_inputs_present_and_seconds_only_whe
     assert list(reading.index) == ["symbolic branch, LSTM-Attn", "harmony and tone-colour branches",
                                    "short-chunk ResNet"]
     in_seconds = [f" (≈ {n / rate:.1f} s)" for n in (16, 32)]
-    assert reading.iloc[0].tolist() == [f"16 tokens{in_seconds[0]}", f"first 32 tokens{in_seconds[1]}", "67%"]
-    assert reading.iloc[1].tolist() == ["2.0 s (21 frames)", "first 4 s (41 frames)", "—"]
+    assert reading.iloc[0].tolist() == [f"16 tokens{in_seconds[0]} (the whole clip if shorter)",
+                                        f"first 32 tokens{in_seconds[1]}, in windows of 16 (outputs averaged)", "67%"]
+    assert reading.iloc[1].tolist() == ["2.0 s (21 frames)",
+                                        "first 4 s (41 frames), in windows of 2.0 s (outputs averaged)", "—"]
+    whole = E.reading_table(inputs, n_tokens, rate, **{**settings, "max_tokens": 40})
+    assert whole.iloc[0, 1] == "every token, in windows of 16 (outputs averaged)" and whole.iloc[0, 2] == "100%"
     no_audio = {"tokens": inputs["tokens"]}
     n_tokens, rate = E.token_counts(no_audio, table["track_id"], frames_per_second=10.0)
     assert np.isnan(rate)
-    assert E.reading_table(no_audio, n_tokens, rate, **settings).iloc[0, 0] == "16 tokens"
+    assert E.reading_table(no_audio, n_tokens, rate, **settings).iloc[0, 0] == "16 tokens (the whole clip if shorter)"
     n_tokens, rate = E.token_counts({"chroma": inputs["chroma"]}, table["track_id"], frames_per_second=10.0)
     assert n_tokens.empty and list(E.reading_table(["chroma", "mfcc"], n_tokens, rate, **settings).index) == [
         "harmony and tone-colour branches"]

@@ -217,14 +217,16 @@ def reading_table(inputs: Iterable[str], n_tokens: pd.Series, tokens_per_second:
     if "tokens" in inputs:
         span = {n: "" if np.isnan(tokens_per_second) else f" (≈ {n / tokens_per_second:.1f} s)"
                 for n in (token_window, max_tokens)}
-        reading["symbolic branch, LSTM-Attn"] = [f"{token_window} tokens{span[token_window]}",
-                                                 f"first {max_tokens} tokens{span[max_tokens]}",
+        read = "every token" if len(n_tokens) and n_tokens.max() <= max_tokens else f"first {max_tokens} tokens{span[max_tokens]}"
+        reading["symbolic branch, LSTM-Attn"] = [f"{token_window} tokens{span[token_window]} (the whole clip if shorter)",
+                                                 f"{read}, in windows of {token_window} (outputs averaged)",
                                                  f"{(n_tokens <= max_tokens).mean():.0%}"]
     if inputs & {"chroma", "mfcc"}:
         reading["harmony and tone-colour branches"] = [f"{frame_window_seconds:.1f} s ({frame_window} frames)",
-                                                       f"first {excerpt_seconds:.0f} s ({max_frames} frames)", "—"]
+                                                       f"first {excerpt_seconds:.0f} s ({max_frames} frames), in windows "
+                                                       f"of {frame_window_seconds:.1f} s (outputs averaged)", "—"]
     if "mel_chunks" in inputs:
-        reading["short-chunk ResNet"] = ["1 chunk of 3.69 s", f"first {max_chunks} chunks", "—"]
+        reading["short-chunk ResNet"] = ["1 chunk of 3.69 s", f"first {max_chunks} chunks (probabilities averaged)", "—"]
     return pd.DataFrame.from_dict(reading, orient="index",
                                   columns=["training window", "evaluation reads", "clips fully read"])
 
@@ -816,3 +818,22 @@ def claims(scores: pd.DataFrame, received_table: pd.DataFrame | None = None, dig
                                    "EMOPIA's audio is not redistributed: every acoustic row hears the MIDI rendered "
                                    "with a SoundFont"))
     return out
+
+
+def protocol_sentence(protocol: pd.DataFrame, row: str = "lstm_attn") -> str:
+    """How much of the gap between ``row`` and the paper the EMOPIA_cls protocol accounts for, computed
+    from :func:`protocol_table` (or why it cannot be said)."""
+    if protocol.empty:
+        return "No EMOPIA_cls-protocol column in this run (no network row was trained)."
+    gap = protocol["protocol − ours"]
+    text = (f"Read the EMOPIA_cls way, the same runs score {gap.mean():+.3f} on average "
+            f"({gap.min():+.3f} to {gap.max():+.3f} over the rows): that much of any comparison with a "
+            "best-of-epochs, per-batch-averaged number is protocol, not model.")
+    if row in protocol.index and row in PAPER_RESULTS:
+        paper, ours = PAPER_RESULTS[row]["q4_acc"], protocol.loc[row, "ours"]
+        read = protocol.loc[row, "EMOPIA_cls protocol"]
+        best = protocol.loc[row, "protocol, max over seeds"]
+        text += (f" For `{row}`: ours {ours:.3f}, the protocol's reading {read:.3f} (best seed {best:.3f}), "
+                 f"the paper {paper:.3f}; the protocol closes {read - ours:+.3f} of the {paper - ours:+.3f} gap"
+                 f"{', and its best seed reaches the paper' if best >= paper else ''}.")
+    return text

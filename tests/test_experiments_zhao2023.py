@@ -295,7 +295,7 @@ def test_out_of_fold_vectors_never_come_from_a_model_that_saw_the_clip():
     fitted = []
 
     def fit_branch(row, fold_table):
-        assert set(fold_table["split"]) == {"train", "test"} and len(fold_table) == 20  # training clips only
+        assert set(fold_table["split"]) == {"train", E.HELD_OUT} and len(fold_table) == 20  # training clips only
         fitted.append(FoldStub(len(fitted), fold_table.loc[fold_table.split == "train", "track_id"]))
         return train.Trained(fitted[-1], {}, 1, 0.0, np.zeros(1), np.zeros(1))
 
@@ -314,3 +314,30 @@ def test_out_of_fold_vectors_never_come_from_a_model_that_saw_the_clip():
         if group:
             songs = table.song_id[:20].to_numpy()
             assert all(len(set(folds[songs == s])) == 1 for s in set(songs))  # a song stays in one fold
+
+
+def recipe(**changes):
+    options = dict(learning_rate=1e-3, weight_decay=0.0, max_epochs=2, patience=2, schedule="cosine", batch_size=2,
+                   settings={**SETTINGS, "resnet_channels": 4}, **LENGTHS)
+    return E.Recipe(**{**options, **changes})
+
+
+def test_rows_read_whole_clips_in_windows_of_their_training_crop_except_chunks_and_heads():
+    lstm = E.windowed(E.ROWS["lstm_attn"], models.build("lstm_attn", window=16), **SETTINGS)
+    assert isinstance(lstm, train.WindowedPrediction) and lstm.window == 16 and lstm.outputs == "log_probabilities"
+    tone = E.windowed(E.ROWS["tone_only"], nn := models.build("zhao2023", branches=("tone",)), **SETTINGS)
+    assert tone.name == "mfcc" and tone.window == 24 and tone.outputs == "probabilities" and tone.model is nn
+    resnet = models.build("short_chunk_resnet", base_channels=4)
+    assert E.windowed(E.ROWS["short_chunk_resnet"], resnet, **SETTINGS) is resnet
+
+
+def test_fit_row_trains_a_fold_without_validation_or_test_and_records_the_protocol_with_them(clips):
+    table, inputs = clips
+    fold = table.assign(split=["train", "train", E.HELD_OUT, E.HELD_OUT, "train", "train"])
+    result = E.fit_row(E.ROWS["symbolic_only"], fold, inputs, seed=0, recipe=recipe(), device="cpu")
+    assert result.best_epoch == 2 and np.isnan(result.history["val_loss"]).all() and result.scores == {}
+    assert isinstance(result.model, Z.Zhao2023Net) and len(result.history["lr"]) == 2
+    full = E.fit_row(E.ROWS["lstm_attn"], table, inputs, seed=0, recipe=recipe(), device="cpu", watch_test=True)
+    assert set(full.scores) == set(E.METRICS) and len(full.history["test_batch_q4_acc"]) == 2
+    assert len(full.history["val_batch_q4_acc"]) == 2 and isinstance(full.model, emopia_baselines.LSTMAttention)
+    assert set(E.emopia_cls_protocol(full)) == {"protocol_epoch", "protocol_q4_acc", "last_epoch_q4_acc"}

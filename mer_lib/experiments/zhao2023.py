@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import time
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
@@ -420,7 +421,8 @@ def fit_row(row: Row, table: pd.DataFrame, inputs: Mapping[str, Mapping[str, np.
     Args:
         row: A stage-1 row (a branch alone or a deep baseline).
         table: Clips with ``split``; without validation clips (or ``validate=False``) the
-            model trains ``recipe.max_epochs`` and keeps its last weights.
+            model trains ``recipe.max_epochs`` and keeps its last weights; without test clips
+            nothing is read after training (empty test arrays, no scores).
         inputs: ``{name: {track_id: array}}``.
         seed: The run's seed.
         recipe: :class:`Recipe`.
@@ -440,11 +442,17 @@ def fit_row(row: Row, table: pd.DataFrame, inputs: Mapping[str, Mapping[str, np.
     optimizer = torch.optim.Adam(model.parameters(), lr=recipe.learning_rate, weight_decay=recipe.weight_decay)
     scheduler = train.lr_schedule(optimizer, recipe.schedule, recipe.max_epochs, recipe.restart_epochs)
     watch = test_watch(split_loaders["test"], device) if watch_test and "test" in split_loaders else None
-    result = train.fit_and_test(reader, split_loaders, losses.PROBABILITY_LOSSES[row.loss], optimizer,
-                                max_epochs=recipe.max_epochs, patience=recipe.patience,
-                                val_metric=metrics.output_quadrant_accuracy, device=device, score=scores,
-                                select=recipe.select, scheduler=scheduler, val_metrics=protocol_metrics(),
-                                watch=watch)
+    options = {"max_epochs": recipe.max_epochs, "patience": recipe.patience, "val_metric": metrics.output_quadrant_accuracy,
+               "device": device, "select": recipe.select, "scheduler": scheduler, "val_metrics": protocol_metrics(),
+               "watch": watch}
+    loss = losses.PROBABILITY_LOSSES[row.loss]
+    if "test" not in split_loaders:  # a fold's refit: nothing to read after training
+        started = time.perf_counter()
+        history = train.fit(reader, split_loaders["train"], split_loaders.get("validation"), loss, optimizer,
+                            progress=False, **options)
+        best = train.best_epoch(history, recipe.select) if "validation" in split_loaders else len(history["train_loss"])
+        return train.Trained(model, history, best, time.perf_counter() - started, np.empty(0), np.empty(0))
+    result = train.fit_and_test(reader, split_loaders, loss, optimizer, score=scores, **options)
     return replace(result, model=model)
 
 
@@ -484,6 +492,10 @@ def fold_assignment(clips: pd.DataFrame, folds: int, seed: int, group_column: st
     return assignment
 
 
+#: The split name of the clips a fold holds out (no loader reads it while the fold's branches train).
+HELD_OUT = "held_out"
+
+
 def out_of_fold_vectors(row: Row, table: pd.DataFrame, inputs: Mapping[str, Mapping[str, np.ndarray]], *,
                         folds: int, seed: int, fit_branch, device, loader_options: Mapping,
                         group_column: str | None = None) -> tuple[tuple[list[np.ndarray], np.ndarray], np.ndarray]:
@@ -502,7 +514,8 @@ def out_of_fold_vectors(row: Row, table: pd.DataFrame, inputs: Mapping[str, Mapp
         folds: Number of folds (≥ 2).
         seed: Seed of the folds.
         fit_branch: ``fit_branch(branch_row, fold_table) -> Trained``; ``fold_table`` has the
-            fold's training clips as ``"train"`` and the held-out ones as ``"test"``.
+            fold's training clips as ``"train"`` and the held-out ones as :data:`HELD_OUT`
+            (in no split: nothing reads them while the branches train).
         device: Where the branches encode.
         loader_options: :func:`loaders` options (``eval_lengths``: what a clip's vector reads).
         group_column: Keep the clips of a group (``song_id``) in one fold.
@@ -515,10 +528,11 @@ def out_of_fold_vectors(row: Row, table: pd.DataFrame, inputs: Mapping[str, Mapp
     assignment = fold_assignment(clips, folds, seed, group_column)
     vectors: list[np.ndarray] | None = None
     for fold in range(folds):
-        fold_table = clips.assign(split=np.where(assignment == fold, "test", "train"))
+        fold_table = clips.assign(split=np.where(assignment == fold, HELD_OUT, "train"))
         models = {name: fit_branch(ROWS[name], fold_table).model for name in row.reuses}
         branch_models = reused_branches(row, models)
-        held_out = loaders(row, fold_table, inputs, seed=seed, crop_train=False, **loader_options)["test"]
+        held_out = loaders(row, fold_table.assign(split=np.where(assignment == fold, "test", "")), inputs,
+                           seed=seed, crop_train=False, **loader_options)["test"]
         encoded, _ = branch_features(branch_models, held_out, device)
         if vectors is None:
             vectors = [np.zeros((len(clips), e.shape[1]), dtype=e.dtype) for e in encoded]

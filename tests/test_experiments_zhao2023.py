@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-from mer_lib import metrics, models, train
+from mer_lib import metrics, models, train, verdicts
 from mer_lib.experiments import rows
 from mer_lib.experiments import zhao2023 as E
 from mer_lib.features.symbolic import PAD_ID, VOCAB_SIZE
@@ -341,3 +341,32 @@ def test_fit_row_trains_a_fold_without_validation_or_test_and_records_the_protoc
     assert set(full.scores) == set(E.METRICS) and len(full.history["test_batch_q4_acc"]) == 2
     assert len(full.history["val_batch_q4_acc"]) == 2 and isinstance(full.model, emopia_baselines.LSTMAttention)
     assert set(E.emopia_cls_protocol(full)) == {"protocol_epoch", "protocol_q4_acc", "last_epoch_q4_acc"}
+
+
+def test_attention_sentences_and_verdict_are_computed_from_the_weights():
+    def received(rows):
+        return pd.concat({"mean": pd.DataFrame(rows, index=list(metrics.QUADRANTS), columns=list(Z.BRANCHES))}, axis=1)
+
+    near_uniform = received([[0.38, 0.35, 0.27]] * 4)
+    assert "do not confirm" in E.attention_sentence(near_uniform) and "within 0.06 of uniform" in E.attention_sentence(near_uniform)
+    same_everywhere = received([[0.6, 0.2, 0.2]] * 4)
+    assert E.attention_spread(same_everywhere) == pytest.approx(0) and "same branches in every quadrant" in \
+        E.attention_sentence(same_everywhere)
+    varying = received([[0.6, 0.2, 0.2], [0.2, 0.6, 0.2], [0.2, 0.2, 0.6], [0.34, 0.33, 0.33]])
+    assert "change with the quadrant" in E.attention_sentence(varying)
+    scores = pd.DataFrame({"row": ["full"] * 3 + ["symbolic_only"] * 3, "seed": [0, 1, 2] * 2,
+                           "q4_acc": [0.6, 0.62, 0.61, 0.5, 0.52, 0.5]})
+    marks = verdicts.table(E.claims(scores, near_uniform))
+    assert marks.loc["fusion beats the symbolic branch alone", "verdict"] == verdicts.HOLDS
+    assert marks.loc["the attention weights show which branch carries each emotion (interpretability)",
+                     "verdict"] == verdicts.FAILS
+    assert verdicts.table(E.claims(scores, varying)).iloc[-2]["verdict"] == verdicts.HOLDS
+    assert marks.iloc[-1]["verdict"] == verdicts.UNTESTABLE
+
+
+def test_song_level_sentence_reads_the_direction_from_the_numbers():
+    summary = pd.DataFrame({("q4_acc", "mean"): [0.578, 0.629], ("q4_acc", "std"): [0.044, 0.007]},
+                           index=["full", "full_song_level"])
+    sentence = E.song_level_sentence(summary)
+    assert "0.629 ± 0.007" in sentence and "above" in sentence and "+0.051" in sentence
+    assert "No song-level result" in E.song_level_sentence(summary.loc[["full"]])

@@ -370,3 +370,16 @@ def test_song_level_sentence_reads_the_direction_from_the_numbers():
     sentence = E.song_level_sentence(summary)
     assert "0.629 ± 0.007" in sentence and "above" in sentence and "+0.051" in sentence
     assert "No song-level result" in E.song_level_sentence(summary.loc[["full"]])
+
+
+def test_training_summary_calls_a_loss_flat_when_its_last_three_epochs_barely_improve():
+    def run(loss):
+        history = {"train_loss": loss, "val_metric": [0.5] * len(loss), "val_loss": [1.0] * len(loss)}
+        return {"row": "symbolic_only", "seed": len(loss), "result": train.Trained(None, history, 2, 0.0, None, None)}
+
+    falling, flat = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5], [1.0, 0.9, 0.50, 0.49, 0.51, 0.49, 0.50, 0.49]
+    summary = E.training_summary([run(falling), run(flat), run([1.0, 0.5])])
+    assert summary["last-3 drop"].iloc[0] == pytest.approx((0.9 - 0.6) / 0.9) and not summary["flat"].iloc[0]
+    assert summary["last-3 drop"].iloc[1] == pytest.approx((0.50 - 0.49333333) / 0.50) and summary["flat"].iloc[1]
+    assert np.isnan(summary["last-3 drop"].iloc[2]) and not summary["flat"].iloc[2]
+    assert list(summary["best epoch"]) == [2, 2, 2] and summary.index.names == ["row", "seed"]

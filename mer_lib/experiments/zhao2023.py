@@ -733,7 +733,8 @@ def protocol_table(trained: Sequence[Mapping]) -> pd.DataFrame:
     return table
 
 
-#: A training loss has flattened when its last three epochs changed it by less than this fraction.
+#: A training loss has flattened when the mean of its last three epochs is less than this fraction
+#: below the mean of the three before (random training windows make single epochs noisy).
 FLAT_CHANGE = 0.05
 
 
@@ -741,17 +742,18 @@ def training_summary(trained: Sequence[Mapping]) -> pd.DataFrame:
     """Epochs run, restored epoch and the end of the training loss of every run.
 
     Columns per (row, seed): ``epochs run``, ``best epoch`` (the one restored), ``final train
-    loss``, ``last-3 change`` (relative change of the training loss over the last three epochs:
-    ``(loss[-3] − loss[-1]) / loss[-3]``), ``flat`` (that change below :data:`FLAT_CHANGE`) and
-    ``final lr`` when a schedule ran.
+    loss``, ``last-3 drop`` (how much lower the mean training loss of the last three epochs is
+    than that of the three before, relative to the latter; NaN with fewer than six epochs),
+    ``flat`` (that drop below :data:`FLAT_CHANGE`) and ``final lr`` when a schedule ran.
     """
     lines = []
     for record in trained:
-        result, loss = record["result"], record["result"].history["train_loss"]
-        change = (loss[-3] - loss[-1]) / loss[-3] if len(loss) >= 3 and loss[-3] else math.nan
+        result, loss = record["result"], np.asarray(record["result"].history["train_loss"], dtype=float)
+        before = loss[-6:-3].mean() if len(loss) >= 6 else math.nan
+        drop = (before - loss[-3:].mean()) / before if len(loss) >= 6 and before else math.nan
         line = {"row": record["row"], "seed": record["seed"], "epochs run": result.epochs_run,
-                "best epoch": result.best_epoch, "final train loss": loss[-1], "last-3 change": change,
-                "flat": bool(abs(change) < FLAT_CHANGE) if not math.isnan(change) else False}
+                "best epoch": result.best_epoch, "final train loss": float(loss[-1]), "last-3 drop": drop,
+                "flat": bool(drop < FLAT_CHANGE) if not math.isnan(drop) else False}
         if "lr" in result.history:
             line["final lr"] = result.history["lr"][-1]
         lines.append(line)

@@ -9,7 +9,14 @@ is a tensor, a tuple of tensors (passed as positional arguments) or a dict of te
     y_true, y_score = predict(model, test_loader, device)
 
 Model selection is on validation only: after training the weights of the epoch with the
-best validation metric are restored; the test split is never seen here.
+best validation metric are restored; the test split is never seen here (a ``watch`` can
+record scores per epoch for reporting, never for selection).
+
+For long inputs: :class:`LengthBucketSampler` batches clips of similar length (each batch
+padded to its own longest clip: ``clip_loader(..., bucket_by=name)``), :func:`lr_schedule`
+builds a per-epoch learning-rate schedule for :func:`fit`, and :class:`WindowedPrediction`
+reads a whole clip as consecutive windows of the training crop and averages the model's
+output probabilities.
 
 Notebook: ``02_rajamani2020_attention_tagging`` and every paper notebook that trains a network.
 """

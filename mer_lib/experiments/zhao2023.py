@@ -3,14 +3,21 @@
 The networks are in :mod:`mer_lib.models.zhao2023` (the model and its ablations) and
 :mod:`mer_lib.models.emopia_baselines` (LSTM-Attn, short-chunk ResNet). This module says
 which rows the paper's tables have (:data:`ROWS`), turns a dataset's clips into their inputs
-and targets (:func:`loaders`: random windows in training, the start of a clip at evaluation),
+and targets (:func:`loaders`: random windows batched by length in training, clips read from
+their start at evaluation),
 feeds the fusion heads with the frozen branches' vectors (:func:`branch_features`,
 :func:`head_loaders`) and reads what the trained models did (:func:`scores`,
 :func:`attention_weights`, :func:`attention_received`).
 
 Two-stage training: every branch is first trained alone with the common head (the Table III
-"branch alone" rows), then the fusion head of ``full`` / ``no_mhsa`` is trained on the frozen
-branches' clip vectors (those rows ``reuses`` the single-branch rows).
+"branch alone" rows, :func:`fit_row` with one :class:`Recipe` for every row), then the fusion
+head of ``full`` / ``no_mhsa`` is trained (:func:`fit_head`) on branch vectors: out-of-fold
+ones for its training clips (:func:`out_of_fold_vectors`: branches refit per fold), the
+stage-1 branches' for validation and test (those rows ``reuses`` the single-branch rows).
+Networks train on random windows and read whole clips in windows, outputs averaged
+(:func:`windowed`). :func:`emopia_cls_protocol` / :func:`protocol_table` give what EMOPIA_cls's
+reporting (best of all epochs, mean of per-batch accuracies) would print for the same runs;
+:func:`claims` marks the paper's claims on the run's numbers (:mod:`mer_lib.verdicts`).
 
 A row reads MIDI (the symbolic rows), audio (the acoustic rows) or both (the fused rows); a clip
 without an audio file is heard through its MIDI rendered (:func:`readable_modalities`), so MIDI

@@ -383,3 +383,12 @@ def test_training_summary_calls_a_loss_flat_when_its_last_three_epochs_barely_im
     assert summary["last-3 drop"].iloc[1] == pytest.approx((0.50 - 0.49333333) / 0.50) and summary["flat"].iloc[1]
     assert np.isnan(summary["last-3 drop"].iloc[2]) and not summary["flat"].iloc[2]
     assert list(summary["best epoch"]) == [2, 2, 2] and summary.index.names == ["row", "seed"]
+
+
+def test_a_row_given_its_own_epochs_trains_them_without_early_stopping(clips):
+    table, inputs = clips
+    longer = recipe(max_epochs=1, patience=1, row_epochs={"lstm_attn": 3})
+    assert longer.epochs_of("lstm_attn") == (3, 3) and longer.epochs_of("symbolic_only") == (1, 1)
+    result = E.fit_row(E.ROWS["lstm_attn"], table, inputs, seed=0, recipe=longer, device="cpu")
+    assert result.epochs_run == 3
+    np.testing.assert_allclose(result.history["lr"], [1e-3 * (1 + np.cos(np.pi * e / 3)) / 2 for e in range(3)])

@@ -39,7 +39,7 @@ import inspect
 import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -369,6 +369,9 @@ class Recipe:
         settings: Build settings (``token_window``, ``frame_window``, ``mixed_precision``,
             ``resnet_channels``: :func:`build_options`, :func:`windowed`).
         select: What the restored epoch is chosen on (``"metric"``: validation 4Q accuracy).
+        row_epochs: ``{row name: epochs}`` for rows that train another number of epochs, each
+            with patience as long (no early stop) and its schedule over its own epochs: a cheap
+            row whose loss needs longer to flatten (:meth:`epochs_of`).
     """
 
     learning_rate: float
@@ -382,6 +385,13 @@ class Recipe:
     settings: Mapping[str, object]
     restart_epochs: int = 25
     select: str = "metric"
+    row_epochs: Mapping[str, int] = field(default_factory=dict)
+
+    def epochs_of(self, row: str) -> tuple[int, int]:
+        """``(max_epochs, patience)`` of a row: :attr:`row_epochs` (patience as long) or the common ones."""
+        if row in self.row_epochs:
+            return int(self.row_epochs[row]), int(self.row_epochs[row])
+        return self.max_epochs, self.patience
 
     @property
     def loader_options(self) -> dict:
@@ -447,9 +457,10 @@ def fit_row(row: Row, table: pd.DataFrame, inputs: Mapping[str, Mapping[str, np.
     model = row.build(**build_options(row, **recipe.settings))
     reader = windowed(row, model, **recipe.settings)
     optimizer = torch.optim.Adam(model.parameters(), lr=recipe.learning_rate, weight_decay=recipe.weight_decay)
-    scheduler = train.lr_schedule(optimizer, recipe.schedule, recipe.max_epochs, recipe.restart_epochs)
+    max_epochs, patience = recipe.epochs_of(row.name)
+    scheduler = train.lr_schedule(optimizer, recipe.schedule, max_epochs, recipe.restart_epochs)
     watch = test_watch(split_loaders["test"], device) if watch_test and "test" in split_loaders else None
-    options = {"max_epochs": recipe.max_epochs, "patience": recipe.patience, "val_metric": metrics.output_quadrant_accuracy,
+    options = {"max_epochs": max_epochs, "patience": patience, "val_metric": metrics.output_quadrant_accuracy,
                "device": device, "select": recipe.select, "scheduler": scheduler, "val_metrics": protocol_metrics(),
                "watch": watch}
     loss = losses.PROBABILITY_LOSSES[row.loss]

@@ -61,8 +61,9 @@ real: $(SETUP_STAMP)  ## run every real-data profile whose data is under MER_DAT
 	@echo "MER_DATA_HOME=$(MER_DATA_HOME)"
 	$(PY) -m mer_lib.runner --real
 
-bench: $(SETUP_STAMP)  ## measure the feature-extraction speed targets (writes reports/bench/features.json)
+bench: $(SETUP_STAMP)  ## feature-extraction speed targets and bucketed vs padded training batches (reports/bench/)
 	$(PY) -m benchmarks.features
+	$(PY) -m benchmarks.training
 
 bench-reproduce: $(SETUP_STAMP)  ## time a cold `make reports` (2 at a time and serially) and `make verify`
 	$(PY) -m benchmarks.reproduce

@@ -122,6 +122,22 @@ def output_quadrant_accuracy(y_true, y_score) -> float:
     return float(np.mean(output_quadrants(y_true) == output_quadrants(y_score)))
 
 
+def mean_batch_accuracy(y_true, y_pred, batch_size: int = 16) -> float:
+    """The mean of per-batch accuracies over consecutive batches of ``batch_size`` clips.
+
+    What a loop that averages each batch's accuracy reports (EMOPIA_cls's ``test_acc``:
+    PyTorch Lightning's mean of per-batch ``correct / batch size``, batches in the split
+    file's order). It equals :func:`accuracy` when every batch is full; a smaller last batch
+    weighs as much as a full one (86 test clips in batches of 16: the last 6 clips count as
+    much as 16).
+    """
+    y_true, y_pred = _pair(y_true, y_pred)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    correct = np.asarray(y_true) == np.asarray(y_pred)
+    return float(np.mean([correct[i:i + batch_size].mean() for i in range(0, len(correct), batch_size)]))
+
+
 def argmax_accuracy(y_true, y_score) -> float:
     """Accuracy of the arg-max class of ``y_score`` ``(N, classes)`` against the class index in
     the first column of ``y_true`` ``(N, 1)`` (the layout of :class:`mer_lib.losses.MultiTaskLoss`)."""

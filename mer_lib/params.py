@@ -48,6 +48,7 @@ GLOSSARY = {
     "MAX_WORDS": "words per lyric the models read (longer lyrics are truncated)",
     "WORD_DIM": "word-vector size",
     "DEVICE": "'auto', 'cpu', 'cuda' or 'mps'",
+    "NEEDS_ACCELERATOR": "the profile is sized for a GPU: `make real` skips it on a machine without one",
     "TORCH_THREADS": "PyTorch CPU threads (1 avoids oversubscription on a shared machine; 0 leaves it)",
     "N_JOBS": "feature-extraction worker processes (-1: one per core)",
     "PROGRESS": "show progress bars",

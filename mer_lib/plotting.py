@@ -91,16 +91,24 @@ def confusion_matrix(cm, labels, ax=None, normalize: bool = True, title="Confusi
     return fig, ax
 
 
-def training_curves(history, ax=None, keys=None, title="Training curves"):
-    """Per-epoch curves from a history dict ``{"train_loss": [...], "val_loss": [...], ...}``."""
+def training_curves(history, ax=None, keys=None, title="Training curves", ylabel: str = "",
+                    distinct_styles: bool = False):
+    """Per-epoch curves from a history dict ``{"train_loss": [...], "val_loss": [...], ...}``.
+
+    Args:
+        ylabel: Label of the y axis (what the curves measure).
+        distinct_styles: Give every curve its own line style and marker as well as its colour
+            (readable in grey print and for colour-blind readers).
+    """
     fig, ax = _axes(ax, (5, 3.5))
     curves = pd.DataFrame([{"epoch": epoch, "curve": key, "value": value}
                            for key in keys or list(history)
                            for epoch, value in enumerate(history[key], 1)])
     drawn = len(ax.lines)  # curves already on ``ax`` (one call per seed) keep their colours
     palette = sns.color_palette(n_colors=drawn + curves["curve"].nunique())[drawn:]
-    sns.lineplot(curves, x="epoch", y="value", hue="curve", palette=palette, marker=".", ax=ax)
-    ax.set(xlabel="epoch", ylabel="", title=title)
+    styles = {"style": "curve", "markers": True, "dashes": True} if distinct_styles else {"marker": "."}
+    sns.lineplot(curves, x="epoch", y="value", hue="curve", palette=palette, ax=ax, **styles)
+    ax.set(xlabel="epoch", ylabel=ylabel, title=title)
     ax.legend(fontsize=8)
     return fig, ax
 

@@ -56,7 +56,7 @@ from mer_lib.paths import (
     reports_dir,
 )
 from mer_lib.report_index import wall_seconds, write_index
-from mer_lib.repro import pin_numerics
+from mer_lib.repro import pin_numerics, resolve_device
 
 #: The injected parameters every notebook declares.
 RUNNER_PARAMETERS = ("PROFILE", "OUT_DIR")
@@ -437,9 +437,14 @@ def real_profile_available(notebook: str, profile: str) -> tuple[bool, str]:
     """Whether the data a real profile needs is present under its data home.
 
     A profile needs its ``DATASET`` when that is a real dataset; a profile that surveys real
-    datasets (``REAL_DATASETS``: a list of names or ``"all"``) needs at least one of them.
+    datasets (``REAL_DATASETS``: a list of names or ``"all"``) needs at least one of them. A
+    profile with ``NEEDS_ACCELERATOR: true`` (a full recipe sized for a GPU, e.g. notebook 03's
+    ``emopia_full``) also needs a CUDA device: ``make real`` skips it on a CPU-only machine.
     """
     values = P.load_profile(notebook, profile)
+    if values.get("NEEDS_ACCELERATOR") and resolve_device("auto").type == "cpu":
+        return False, ("sized for a GPU (NEEDS_ACCELERATOR) and this machine has none; run it by name to "
+                       "force it on the CPU")
     home = values.get("DATA_HOME") or None
     name = values.get("DATASET")
     if name in data.real_names():

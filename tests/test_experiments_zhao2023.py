@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import torch
 
-from mer_lib import metrics, models, train
+from mer_lib import metrics, models, train, verdicts
 from mer_lib.experiments import rows
 from mer_lib.experiments import zhao2023 as E
 from mer_lib.features.symbolic import PAD_ID, VOCAB_SIZE
@@ -93,12 +93,16 @@ def test_reading_table_keeps_the_rows_of_the_inputs_present_and_seconds_only_whe
     assert list(reading.index) == ["symbolic branch, LSTM-Attn", "harmony and tone-colour branches",
                                    "short-chunk ResNet"]
     in_seconds = [f" (≈ {n / rate:.1f} s)" for n in (16, 32)]
-    assert reading.iloc[0].tolist() == [f"16 tokens{in_seconds[0]}", f"first 32 tokens{in_seconds[1]}", "67%"]
-    assert reading.iloc[1].tolist() == ["2.0 s (21 frames)", "first 4 s (41 frames)", "—"]
+    assert reading.iloc[0].tolist() == [f"16 tokens{in_seconds[0]} (the whole clip if shorter)",
+                                        f"first 32 tokens{in_seconds[1]}, in windows of 16 (outputs averaged)", "67%"]
+    assert reading.iloc[1].tolist() == ["2.0 s (21 frames)",
+                                        "first 4 s (41 frames), in windows of 2.0 s (outputs averaged)", "—"]
+    whole = E.reading_table(inputs, n_tokens, rate, **{**settings, "max_tokens": 40})
+    assert whole.iloc[0, 1] == "every token, in windows of 16 (outputs averaged)" and whole.iloc[0, 2] == "100%"
     no_audio = {"tokens": inputs["tokens"]}
     n_tokens, rate = E.token_counts(no_audio, table["track_id"], frames_per_second=10.0)
     assert np.isnan(rate)
-    assert E.reading_table(no_audio, n_tokens, rate, **settings).iloc[0, 0] == "16 tokens"
+    assert E.reading_table(no_audio, n_tokens, rate, **settings).iloc[0, 0] == "16 tokens (the whole clip if shorter)"
     n_tokens, rate = E.token_counts({"chroma": inputs["chroma"]}, table["track_id"], frames_per_second=10.0)
     assert n_tokens.empty and list(E.reading_table(["chroma", "mfcc"], n_tokens, rate, **settings).index) == [
         "harmony and tone-colour branches"]
@@ -246,3 +250,145 @@ def test_paper_and_ours_gives_one_tidy_row_per_source_metric_and_seed():
     assert set(tidy.columns) == {"row", "source", "metric", "value"} and set(tidy["row"]) == {"full"}
     assert len(tidy) == 3 * 3
     assert tidy.query("source == 'paper' and metric == 'q4_acc'")["value"].tolist() == [0.692]
+
+
+def test_the_protocol_metric_is_the_mean_of_per_batch_accuracies_in_split_order():
+    rng = np.random.default_rng(0)
+    truth, guess = rng.integers(0, 4, 86), rng.integers(0, 4, 86)
+    by_hand = [np.mean(truth[i:i + 16] == guess[i:i + 16]) for i in (0, 16, 32, 48, 64, 80)]  # the last batch: 6
+    assert metrics.mean_batch_accuracy(truth, guess, 16) == pytest.approx(sum(by_hand) / 6)
+    assert metrics.mean_batch_accuracy(truth[:80], guess[:80], 16) == pytest.approx(np.mean(truth[:80] == guess[:80]))
+    # EMOPIA_cls's reported 0.6840278: 197/48 summed batch accuracies over 6 batches (5 of 16, 1 of 6)
+    correct = np.r_[np.ones(11), np.zeros(5), np.ones(11), np.zeros(5), np.ones(11), np.zeros(5),
+                    np.ones(11), np.zeros(5), np.ones(11), np.zeros(5), np.ones(5), np.zeros(1)]
+    assert metrics.mean_batch_accuracy(correct, np.ones(86), 16) == pytest.approx((5 * 11 / 16 + 5 / 6) / 6)
+    score = E.protocol_metrics()["batch_q4_acc"]
+    assert score(truth, np.eye(4)[guess]) == pytest.approx(sum(by_hand) / 6)
+
+
+def test_emopia_cls_protocol_reads_the_test_score_of_the_best_validation_epoch_among_all():
+    history = {"val_batch_q4_acc": [0.5, 0.7, 0.7, 0.6], "test_batch_q4_acc": [0.4, 0.65, 0.9, 0.3],
+               "test_q4_acc": [0.41, 0.64, 0.88, 0.31], "val_metric": [0.5, 0.6, 0.8, 0.9]}
+    result = train.Trained(None, history, 4, 0.0, np.zeros(1), np.zeros(1), {"q4_acc": 0.3})
+    protocol = E.emopia_cls_protocol(result)
+    assert protocol == {"protocol_epoch": 2, "protocol_q4_acc": 0.65, "last_epoch_q4_acc": 0.3}
+
+
+class FoldStub(torch.nn.Module):
+    """A 'branch model' that remembers the clips it was trained on and encodes every clip as its fold id."""
+
+    def __init__(self, fold, trained_on):
+        super().__init__()
+        self.fold, self.trained_on = fold, set(trained_on)
+
+    def branch_features(self, **inputs):
+        return [torch.full((len(next(iter(inputs.values()))), 1), float(self.fold))]
+
+
+def test_out_of_fold_vectors_never_come_from_a_model_that_saw_the_clip():
+    n = 24
+    table = pd.DataFrame({"track_id": [f"c{i}" for i in range(n)], "split": ["train"] * 20 + ["test"] * 4,
+                          "quadrant": [f"Q{1 + i % 4}" for i in range(n)], "song_id": [f"s{i // 2}" for i in range(n)]})
+    inputs = {name: {t: np.ones((12, 8) if name == "chroma" else (25, 8) if name == "mfcc" else 8,
+                                dtype=np.float32 if name != "tokens" else np.int64) for t in table.track_id}
+              for name in ("tokens", "chroma", "mfcc")}
+    fitted = []
+
+    def fit_branch(row, fold_table):
+        assert set(fold_table["split"]) == {"train", E.HELD_OUT} and len(fold_table) == 20  # training clips only
+        fitted.append(FoldStub(len(fitted), fold_table.loc[fold_table.split == "train", "track_id"]))
+        return train.Trained(fitted[-1], {}, 1, 0.0, np.zeros(1), np.zeros(1))
+
+    for group in (None, "song_id"):
+        fitted.clear()
+        (vectors, targets), folds = E.out_of_fold_vectors(
+            E.ROWS["full"], table, inputs, folds=4, seed=0, fit_branch=fit_branch, device="cpu",
+            loader_options={**LENGTHS, "batch_size": 3}, group_column=group)
+        assert len(fitted) == 4 * 3 and sorted(set(folds)) == [0, 1, 2, 3]  # 3 branches refit per fold
+        train_ids = table.track_id[:20].tolist()
+        for branch, values in enumerate(vectors):
+            for clip, value in zip(train_ids, values[:, 0]):
+                model = fitted[int(value)]
+                assert clip not in model.trained_on and int(value) % 3 == branch
+        np.testing.assert_array_equal(targets, E.va_targets(table.quadrant[:20]))
+        if group:
+            songs = table.song_id[:20].to_numpy()
+            assert all(len(set(folds[songs == s])) == 1 for s in set(songs))  # a song stays in one fold
+
+
+def recipe(**changes):
+    options = dict(learning_rate=1e-3, weight_decay=0.0, max_epochs=2, patience=2, schedule="cosine", batch_size=2,
+                   settings={**SETTINGS, "resnet_channels": 4}, **LENGTHS)
+    return E.Recipe(**{**options, **changes})
+
+
+def test_rows_read_whole_clips_in_windows_of_their_training_crop_except_chunks_and_heads():
+    lstm = E.windowed(E.ROWS["lstm_attn"], models.build("lstm_attn", window=16), **SETTINGS)
+    assert isinstance(lstm, train.WindowedPrediction) and lstm.window == 16 and lstm.outputs == "log_probabilities"
+    tone = E.windowed(E.ROWS["tone_only"], nn := models.build("zhao2023", branches=("tone",)), **SETTINGS)
+    assert tone.name == "mfcc" and tone.window == 24 and tone.outputs == "probabilities" and tone.model is nn
+    resnet = models.build("short_chunk_resnet", base_channels=4)
+    assert E.windowed(E.ROWS["short_chunk_resnet"], resnet, **SETTINGS) is resnet
+
+
+def test_fit_row_trains_a_fold_without_validation_or_test_and_records_the_protocol_with_them(clips):
+    table, inputs = clips
+    fold = table.assign(split=["train", "train", E.HELD_OUT, E.HELD_OUT, "train", "train"])
+    result = E.fit_row(E.ROWS["symbolic_only"], fold, inputs, seed=0, recipe=recipe(), device="cpu")
+    assert result.best_epoch == 2 and np.isnan(result.history["val_loss"]).all() and result.scores == {}
+    assert isinstance(result.model, Z.Zhao2023Net) and len(result.history["lr"]) == 2
+    full = E.fit_row(E.ROWS["lstm_attn"], table, inputs, seed=0, recipe=recipe(), device="cpu", watch_test=True)
+    assert set(full.scores) == set(E.METRICS) and len(full.history["test_batch_q4_acc"]) == 2
+    assert len(full.history["val_batch_q4_acc"]) == 2 and isinstance(full.model, emopia_baselines.LSTMAttention)
+    assert set(E.emopia_cls_protocol(full)) == {"protocol_epoch", "protocol_q4_acc", "last_epoch_q4_acc"}
+
+
+def test_attention_sentences_and_verdict_are_computed_from_the_weights():
+    def received(rows):
+        return pd.concat({"mean": pd.DataFrame(rows, index=list(metrics.QUADRANTS), columns=list(Z.BRANCHES))}, axis=1)
+
+    near_uniform = received([[0.38, 0.35, 0.27]] * 4)
+    assert "do not confirm" in E.attention_sentence(near_uniform) and "within 0.06 of uniform" in E.attention_sentence(near_uniform)
+    same_everywhere = received([[0.6, 0.2, 0.2]] * 4)
+    assert E.attention_spread(same_everywhere) == pytest.approx(0) and "same branches in every quadrant" in \
+        E.attention_sentence(same_everywhere)
+    varying = received([[0.6, 0.2, 0.2], [0.2, 0.6, 0.2], [0.2, 0.2, 0.6], [0.34, 0.33, 0.33]])
+    assert "change with the quadrant" in E.attention_sentence(varying)
+    scores = pd.DataFrame({"row": ["full"] * 3 + ["symbolic_only"] * 3, "seed": [0, 1, 2] * 2,
+                           "q4_acc": [0.6, 0.62, 0.61, 0.5, 0.52, 0.5]})
+    marks = verdicts.table(E.claims(scores, near_uniform))
+    assert marks.loc["fusion beats the symbolic branch alone", "verdict"] == verdicts.HOLDS
+    assert marks.loc["the attention weights show which branch carries each emotion (interpretability)",
+                     "verdict"] == verdicts.FAILS
+    assert verdicts.table(E.claims(scores, varying)).iloc[-2]["verdict"] == verdicts.HOLDS
+    assert marks.iloc[-1]["verdict"] == verdicts.UNTESTABLE
+
+
+def test_song_level_sentence_reads_the_direction_from_the_numbers():
+    summary = pd.DataFrame({("q4_acc", "mean"): [0.578, 0.629], ("q4_acc", "std"): [0.044, 0.007]},
+                           index=["full", "full_song_level"])
+    sentence = E.song_level_sentence(summary)
+    assert "0.629 ± 0.007" in sentence and "above" in sentence and "+0.051" in sentence
+    assert "No song-level result" in E.song_level_sentence(summary.loc[["full"]])
+
+
+def test_training_summary_calls_a_loss_flat_when_its_last_three_epochs_barely_improve():
+    def run(loss):
+        history = {"train_loss": loss, "val_metric": [0.5] * len(loss), "val_loss": [1.0] * len(loss)}
+        return {"row": "symbolic_only", "seed": len(loss), "result": train.Trained(None, history, 2, 0.0, None, None)}
+
+    falling, flat = [1.0, 0.9, 0.8, 0.7, 0.6, 0.5], [1.0, 0.9, 0.50, 0.49, 0.51, 0.49, 0.50, 0.49]
+    summary = E.training_summary([run(falling), run(flat), run([1.0, 0.5])])
+    assert summary["last-3 drop"].iloc[0] == pytest.approx((0.9 - 0.6) / 0.9) and not summary["flat"].iloc[0]
+    assert summary["last-3 drop"].iloc[1] == pytest.approx((0.50 - 0.49333333) / 0.50) and summary["flat"].iloc[1]
+    assert np.isnan(summary["last-3 drop"].iloc[2]) and not summary["flat"].iloc[2]
+    assert list(summary["best epoch"]) == [2, 2, 2] and summary.index.names == ["row", "seed"]
+
+
+def test_a_row_given_its_own_epochs_trains_them_without_early_stopping(clips):
+    table, inputs = clips
+    longer = recipe(max_epochs=1, patience=1, row_epochs={"lstm_attn": 3})
+    assert longer.epochs_of("lstm_attn") == (3, 3) and longer.epochs_of("symbolic_only") == (1, 1)
+    result = E.fit_row(E.ROWS["lstm_attn"], table, inputs, seed=0, recipe=longer, device="cpu")
+    assert result.epochs_run == 3
+    np.testing.assert_allclose(result.history["lr"], [1e-3 * (1 + np.cos(np.pi * e / 3)) / 2 for e in range(3)])

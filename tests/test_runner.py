@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+import torch
 
 from mer_lib import fileio, repro, runner
 from mer_lib import params as P
@@ -155,3 +156,15 @@ def test_users_data_paths_become_absolute_and_are_replaced_in_the_report(tmp_pat
     pairs = runner.machine_paths(tmp_path / ".w", PROJECT_ROOT / "reports" / "nb" / "x", user_paths)
     cleaned = runner.scrub_machine_paths(f'"path": "{songs}", "s": "{values["SUBMISSIONS"][1]}"', pairs)
     assert cleaned == '"path": "<DATASET_OPTIONS.path>", "s": "<SUBMISSIONS[1]>"'
+
+
+def test_make_real_skips_a_profile_sized_for_a_gpu_on_a_machine_without_one(monkeypatch):
+    notebook = "03_zhao2023_multifaceted_piano"
+    assert P.load_profile(notebook, "emopia_full")["NEEDS_ACCELERATOR"] is True
+    monkeypatch.setattr(runner, "resolve_device", lambda name: torch.device("cpu"))
+    ok, why = runner.real_profile_available(notebook, "emopia_full")
+    assert not ok and "GPU" in why
+    monkeypatch.setattr(runner, "resolve_device", lambda name: torch.device("cuda"))
+    monkeypatch.setattr(runner.data, "is_available", lambda name, home: True)
+    assert runner.real_profile_available(notebook, "emopia_full")[0]
+    assert not P.load_profile(notebook, "emopia").get("NEEDS_ACCELERATOR")

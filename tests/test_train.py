@@ -214,3 +214,113 @@ def test_clip_loader_batch_order_is_reproducible_from_its_seed():
     order = [[tuple(b[0][0][:, 0].tolist()) for b in train.clip_loader((x,), y, batch_size=5, shuffle=True, seed=s)]
              for s in (3, 3, 4)]
     assert order[0] == order[1] and order[0] != order[2]
+
+
+# --- length bucketing, schedules, windowed reading, fixed-epoch training, watched scores --------
+
+
+def test_bucket_sampler_batches_similar_lengths_and_covers_every_clip_once_per_epoch():
+    lengths = np.random.default_rng(1).integers(1, 1000, 200)
+    sampler = train.LengthBucketSampler(lengths, 8, seed=3, pool=5)
+    batches = list(sampler)
+    assert sorted(i for b in batches for i in b) == list(range(200)) and len(batches) == len(sampler)
+    spread = np.mean([np.ptp(lengths[b]) for b in batches])
+    shuffled = np.random.default_rng(0).permutation(200)
+    random_spread = np.mean([np.ptp(lengths[shuffled[i:i + 8]]) for i in range(0, 200, 8)])
+    assert spread < random_spread / 3  # sorted pools: similar lengths in a batch
+
+
+def test_bucket_sampler_is_reproducible_from_its_seed_and_redraws_each_epoch():
+    lengths = np.random.default_rng(1).integers(1, 1000, 100)
+    one, two = train.LengthBucketSampler(lengths, 8, seed=3), train.LengthBucketSampler(lengths, 8, seed=3)
+    first, second = [list(one), list(one)], [list(two), list(two)]
+    assert first == second  # same seed: same batches, epoch by epoch
+    assert first[0] != first[1]  # a new draw each epoch
+    assert list(train.LengthBucketSampler(lengths, 8, seed=4)) != first[0]
+    assert one.batches(0) == first[0] and one.batches(1) == first[1]
+    ordered = list(train.LengthBucketSampler(lengths, 8, shuffle=False))
+    assert [i for b in ordered for i in b] == np.argsort(lengths, kind="stable").tolist()
+
+
+def test_bucketed_loader_pads_each_batch_to_its_longest_clip_only():
+    clips = [np.arange(1, n + 1) for n in (3, 9, 4, 8, 2, 10)]
+    loader = train.clip_loader({"tokens": clips}, np.zeros(6), batch_size=2, shuffle=False, bucket_by="tokens",
+                               pad_id=99)
+    widths = [(inputs["tokens"].shape[1], (inputs["tokens"] != 99).sum(1).tolist()) for inputs, _ in loader]
+    assert widths == [(3, [2, 3]), (8, [4, 8]), (10, [9, 10])]
+    cropped = train.clip_loader({"tokens": clips}, np.zeros(6), batch_size=3, shuffle=True, seed=0,
+                                bucket_by="tokens", lengths={"tokens": 5}, random_crop=True, pad_id=99)
+    for inputs, _ in cropped:  # training windows of at most 5 tokens, the whole clip when shorter
+        assert inputs["tokens"].shape[1] <= 5
+    in_order = train.clip_loader({"tokens": clips}, np.arange(6), batch_size=4, pad_to_batch=True, pad_id=99)
+    assert [y.tolist() for _, y in in_order] == [[0, 1, 2, 3], [4, 5]]
+
+
+class FirstTokenProbability(nn.Module):
+    """A 'model' whose output for a window is known: (first token / 10, 1 − first token / 10)."""
+
+    def forward(self, tokens, tokens_length=None):
+        p = tokens[:, :1].float() / 10
+        return torch.cat([p, 1 - p], dim=1)
+
+
+def test_windowed_prediction_averages_the_outputs_of_the_real_windows_exactly():
+    tokens = torch.tensor([[1, 0, 0, 0, 3, 0, 0, 0, 8, 0],       # 10 real steps: windows start 0, 4, 8
+                           [2, 5, 5, 0, 0, 0, 0, 0, 0, 0]])      # 3 real steps (pad 0 after): one window
+    tokens[0, 1:4], tokens[0, 5:8], tokens[0, 9] = 5, 5, 5
+    reader = train.WindowedPrediction(FirstTokenProbability(), "tokens", 4, pad_value=0)
+    out = reader(tokens=tokens)
+    torch.testing.assert_close(out[:, 0], torch.tensor([(0.1 + 0.3 + 0.8) / 3, 0.2]))
+    torch.testing.assert_close(out.sum(1), torch.ones(2))
+    short = tokens[:, :4]
+    torch.testing.assert_close(reader(tokens=short), FirstTokenProbability()(short))  # one window: as it is
+
+
+def test_windowed_prediction_averages_probabilities_of_log_outputs_and_cuts_given_lengths():
+    class LogModel(nn.Module):
+        def forward(self, tokens, tokens_length):
+            assert tokens_length.max() <= 4
+            return FirstTokenProbability()(tokens).log()
+
+    tokens = torch.tensor([[1, 9, 9, 9, 3, 9, 9, 9, 8, 9]])
+    reader = train.WindowedPrediction(LogModel(), "tokens", 4, outputs="log_probabilities")
+    out = reader(tokens=tokens, tokens_length=torch.tensor([6]))  # 6 real steps: windows at 0 and 4
+    torch.testing.assert_close(out.exp()[0], torch.tensor([0.2, 0.8]))
+
+
+def test_cosine_schedule_is_stepped_once_per_epoch_and_recorded():
+    x, y = tiny_problem()
+    model = nn.Linear(4, 1)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    loader = train.clip_loader((x,), y, batch_size=8)
+    history = train.fit(model, loader, loader, nn.BCEWithLogitsLoss(), optimizer, max_epochs=4, patience=4,
+                        val_metric=lambda t, s: 0.0, device=CPU, progress=False,
+                        scheduler=train.lr_schedule(optimizer, "cosine", 4))
+    np.testing.assert_allclose(history["lr"], [0.1 * (1 + np.cos(np.pi * e / 4)) / 2 for e in range(4)])
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.1)
+    restarts = train.fit(model, loader, loader, nn.BCEWithLogitsLoss(), optimizer, max_epochs=5, patience=5,
+                         val_metric=lambda t, s: 0.0, device=CPU, progress=False,
+                         scheduler=train.lr_schedule(optimizer, "cosine_restarts", 5, restart_epochs=2))
+    np.testing.assert_allclose(restarts["lr"], [0.1, 0.05, 0.1, 0.05, 0.1])
+    assert train.lr_schedule(optimizer, "none", 5) is None
+    with pytest.raises(ValueError, match="schedule 'step'"):
+        train.lr_schedule(optimizer, "step", 5)
+
+
+def test_without_validation_the_last_epoch_is_kept_and_watched_scores_never_select():
+    x, y = tiny_problem()
+    torch.manual_seed(0)
+    model = nn.Linear(4, 1)
+    loader = train.clip_loader((x,), y, batch_size=8)
+    seen = []
+    watch = lambda m: {"test_score": float(len(seen))} if not seen.append(m.training) else {}
+    result = train.fit_and_test(model, {"train": loader, "test": loader}, nn.BCEWithLogitsLoss(),
+                                torch.optim.SGD(model.parameters(), lr=0.5), max_epochs=3, patience=1,
+                                val_metric=lambda t, s: 0.0, device=CPU, watch=watch)
+    assert result.epochs_run == 3 and result.best_epoch == 3 and np.isnan(result.history["val_loss"]).all()
+    assert result.history["test_score"] == [1.0, 2.0, 3.0] and seen == [False] * 3  # read in eval mode
+    metric = ScriptedMetric([0.9, 0.1, 0.2])
+    history = train.fit(nn.Linear(4, 1), loader, loader, nn.BCEWithLogitsLoss(), torch.optim.SGD(model.parameters(), lr=0.1),
+                        max_epochs=3, patience=3, val_metric=metric, device=CPU, progress=False,
+                        val_metrics={"double": lambda t, s: 2.0}, watch=lambda m: {"test_score": 1.0})
+    assert train.best_epoch(history) == 1 and history["val_double"] == [2.0] * 3

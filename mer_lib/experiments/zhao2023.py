@@ -3,14 +3,21 @@
 The networks are in :mod:`mer_lib.models.zhao2023` (the model and its ablations) and
 :mod:`mer_lib.models.emopia_baselines` (LSTM-Attn, short-chunk ResNet). This module says
 which rows the paper's tables have (:data:`ROWS`), turns a dataset's clips into their inputs
-and targets (:func:`loaders`: random windows in training, the start of a clip at evaluation),
+and targets (:func:`loaders`: random windows batched by length in training, clips read from
+their start at evaluation),
 feeds the fusion heads with the frozen branches' vectors (:func:`branch_features`,
 :func:`head_loaders`) and reads what the trained models did (:func:`scores`,
 :func:`attention_weights`, :func:`attention_received`).
 
 Two-stage training: every branch is first trained alone with the common head (the Table III
-"branch alone" rows), then the fusion head of ``full`` / ``no_mhsa`` is trained on the frozen
-branches' clip vectors (those rows ``reuses`` the single-branch rows).
+"branch alone" rows, :func:`fit_row` with one :class:`Recipe` for every row), then the fusion
+head of ``full`` / ``no_mhsa`` is trained (:func:`fit_head`) on branch vectors: out-of-fold
+ones for its training clips (:func:`out_of_fold_vectors`: branches refit per fold), the
+stage-1 branches' for validation and test (those rows ``reuses`` the single-branch rows).
+Networks train on random windows and read whole clips in windows, outputs averaged
+(:func:`windowed`). :func:`emopia_cls_protocol` / :func:`protocol_table` give what EMOPIA_cls's
+reporting (best of all epochs, mean of per-batch accuracies) would print for the same runs;
+:func:`claims` marks the paper's claims on the run's numbers (:mod:`mer_lib.verdicts`).
 
 A row reads MIDI (the symbolic rows), audio (the acoustic rows) or both (the fused rows); a clip
 without an audio file is heard through its MIDI rendered (:func:`readable_modalities`), so MIDI
@@ -29,14 +36,18 @@ Notebook: ``03_zhao2023_multifaceted_piano``.
 from __future__ import annotations
 
 import inspect
+import math
+import time
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 import torch
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from torch import nn
 
-from mer_lib import data, features, metrics, train
+from mer_lib import data, features, losses, metrics, repro, train, verdicts
 from mer_lib.data import SPLITS, splits
 from mer_lib.experiments import rows
 from mer_lib.experiments.rows import Row
@@ -94,11 +105,12 @@ ROWS = rows.table(
 SONG_LEVEL_ROWS = (*BRANCH_ROWS, "full", "no_mhsa")
 
 #: Profile settings each registered model takes at build time: ``{model: {option: setting}}``
-#: with the settings ``token_window``, ``frame_window``, ``mixed_precision`` (:func:`build_options`).
+#: with the settings ``token_window``, ``frame_window``, ``mixed_precision``, ``resnet_channels``
+#: (:func:`build_options`; a setting left out keeps the model's default).
 PROFILE_OPTIONS = {
     "zhao2023": {"token_window": "token_window", "frame_window": "frame_window", "mixed_precision": "mixed_precision"},
     "lstm_attn": {"window": "token_window", "mixed_precision": "mixed_precision"},
-    "short_chunk_resnet": {"mixed_precision": "mixed_precision"},
+    "short_chunk_resnet": {"mixed_precision": "mixed_precision", "base_channels": "resnet_channels"},
 }
 #: Axis each input is cut along (the others: the last, time); ``mel_chunks`` is ``(chunks, mels, frames)``.
 AXES = {"mel_chunks": 0}
@@ -213,14 +225,16 @@ def reading_table(inputs: Iterable[str], n_tokens: pd.Series, tokens_per_second:
     if "tokens" in inputs:
         span = {n: "" if np.isnan(tokens_per_second) else f" (≈ {n / tokens_per_second:.1f} s)"
                 for n in (token_window, max_tokens)}
-        reading["symbolic branch, LSTM-Attn"] = [f"{token_window} tokens{span[token_window]}",
-                                                 f"first {max_tokens} tokens{span[max_tokens]}",
+        read = "every token" if len(n_tokens) and n_tokens.max() <= max_tokens else f"first {max_tokens} tokens{span[max_tokens]}"
+        reading["symbolic branch, LSTM-Attn"] = [f"{token_window} tokens{span[token_window]} (the whole clip if shorter)",
+                                                 f"{read}, in windows of {token_window} (outputs averaged)",
                                                  f"{(n_tokens <= max_tokens).mean():.0%}"]
     if inputs & {"chroma", "mfcc"}:
         reading["harmony and tone-colour branches"] = [f"{frame_window_seconds:.1f} s ({frame_window} frames)",
-                                                       f"first {excerpt_seconds:.0f} s ({max_frames} frames)", "—"]
+                                                       f"first {excerpt_seconds:.0f} s ({max_frames} frames), in windows "
+                                                       f"of {frame_window_seconds:.1f} s (outputs averaged)", "—"]
     if "mel_chunks" in inputs:
-        reading["short-chunk ResNet"] = ["1 chunk of 3.69 s", f"first {max_chunks} chunks", "—"]
+        reading["short-chunk ResNet"] = ["1 chunk of 3.69 s", f"first {max_chunks} chunks (probabilities averaged)", "—"]
     return pd.DataFrame.from_dict(reading, orient="index",
                                   columns=["training window", "evaluation reads", "clips fully read"])
 
@@ -256,7 +270,8 @@ def build_options(row: Row, **settings) -> dict:
 
     ``row.build(**build_options(row, token_window=64, frame_window=216, mixed_precision=True))``.
     """
-    return {option: settings[setting] for option, setting in PROFILE_OPTIONS.get(row.model, {}).items()}
+    return {option: settings[setting] for option, setting in PROFILE_OPTIONS.get(row.model, {}).items()
+            if setting in settings}
 
 
 def va_targets(quadrants) -> np.ndarray:
@@ -280,11 +295,15 @@ def loaders(row: Row, table: pd.DataFrame, inputs: Mapping[str, Mapping[str, np.
             seed: int = 0, crop_train: bool = True) -> dict:
     """DataLoaders of a row's inputs and targets for the train, validation and test clips of ``table``.
 
-    Training clips are shuffled and each is cut to a random window of ``train_lengths`` (unless
-    ``crop_train`` is false: then they are read like the others, in order); validation and test
-    clips are read from their start, cut to ``eval_lengths``. Tokens are padded with
-    :data:`~mer_lib.features.symbolic.PAD_ID`, features with 0; ``mel_chunks`` is cut along its
-    chunks (:data:`AXES`) and the models get the real lengths of :data:`REPORT_LENGTHS`.
+    Training clips are cut to a random window of ``train_lengths`` (the whole clip when it is
+    shorter) and batched by similar length (:class:`~mer_lib.train.LengthBucketSampler`,
+    seeded, new batches every epoch), each batch padded to its longest window only. Unless
+    ``crop_train`` is false: then they are read like the others. Validation and test clips
+    are read in the split's order, from their start, cut to ``eval_lengths``, each batch
+    padded to its longest clip (the models read long clips in windows:
+    :func:`windowed`). Tokens are padded with :data:`~mer_lib.features.symbolic.PAD_ID`,
+    features with 0; ``mel_chunks`` is cut along its chunks (:data:`AXES`) and the models get
+    the real lengths of :data:`REPORT_LENGTHS`. A split without clips gets no loader.
 
     Args:
         row: The row (its ``inputs``, and its ``loss`` for the targets: :data:`TARGETS`).
@@ -292,8 +311,8 @@ def loaders(row: Row, table: pd.DataFrame, inputs: Mapping[str, Mapping[str, np.
         inputs: ``{name: {track_id: array}}`` (what :func:`mer_lib.features.extract` returns).
         train_lengths, eval_lengths: ``{input name: steps}``.
         batch_size: Clips per batch.
-        seed: Seed of the crops and of the shuffling.
-        crop_train: Randomly crop (and shuffle) the training clips.
+        seed: Seed of the crops and of the batches.
+        crop_train: Randomly crop (and bucket) the training clips.
 
     Returns:
         ``{"train": DataLoader, "validation": ..., "test": ...}`` (see :func:`mer_lib.train.clip_loader`).
@@ -301,14 +320,243 @@ def loaders(row: Row, table: pd.DataFrame, inputs: Mapping[str, Mapping[str, np.
     out = {}
     for split in SPLITS:
         part = table[table["split"] == split]
+        if part.empty:
+            continue
         ids = part["track_id"].astype(str).tolist()
         crop = crop_train and split == "train"
         lengths = train_lengths if crop else eval_lengths
         out[split] = train.clip_loader(
             {name: [inputs[name][t] for t in ids] for name in row.inputs}, TARGETS[row.loss](part["quadrant"]),
             batch_size=batch_size, shuffle=crop, seed=seed, lengths={name: lengths[name] for name in row.inputs},
-            random_crop=crop, axes=AXES, report_lengths=REPORT_LENGTHS, pad_id=PAD_ID)
+            random_crop=crop, axes=AXES, report_lengths=REPORT_LENGTHS, pad_id=PAD_ID,
+            bucket_by=row.inputs[0] if crop else None, pad_to_batch=True)
     return out
+
+
+#: Inputs a model reads in consecutive windows at evaluation (:func:`windowed`) → the build
+#: setting that is their window; ``mel_chunks`` is not here: the short-chunk ResNet averages
+#: its chunks' probabilities itself, which is the same reading.
+WINDOWED_INPUTS = {"tokens": "token_window", "chroma": "frame_window", "mfcc": "frame_window"}
+
+
+def windowed(row: Row, model: nn.Module, **settings) -> nn.Module:
+    """``model`` wrapped to read a whole clip the way it was trained: consecutive windows of the
+    training crop whose outputs are averaged (:class:`mer_lib.train.WindowedPrediction`:
+    probabilities for the V/A rows, class probabilities for the 4-class rows).
+
+    A row with one input of :data:`WINDOWED_INPUTS` is wrapped, others (the short-chunk ResNet,
+    the fusion heads) come back as they are. ``settings`` are the build settings.
+    """
+    if len(row.inputs) != 1 or row.inputs[0] not in WINDOWED_INPUTS:
+        return model
+    name = row.inputs[0]
+    return train.WindowedPrediction(model, name, settings[WINDOWED_INPUTS[name]],
+                                    pad_value=PAD_ID if name == "tokens" else 0.0,
+                                    outputs="log_probabilities" if row.loss == "quadrant" else "probabilities")
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """How every network of a profile is trained (one recipe for all rows).
+
+    Attributes:
+        learning_rate, weight_decay: Adam's.
+        max_epochs, patience: As :func:`mer_lib.train.fit`.
+        schedule, restart_epochs: :func:`mer_lib.train.lr_schedule` (stepped per epoch).
+        batch_size: Clips per batch.
+        train_lengths, eval_lengths: Steps per input in training (the random window) and at
+            evaluation (what is read of a clip).
+        settings: Build settings (``token_window``, ``frame_window``, ``mixed_precision``,
+            ``resnet_channels``: :func:`build_options`, :func:`windowed`).
+        select: What the restored epoch is chosen on (``"metric"``: validation 4Q accuracy).
+        row_epochs: ``{row name: epochs}`` for rows that train another number of epochs, each
+            with patience as long (no early stop) and its schedule over its own epochs: a cheap
+            row whose loss needs longer to flatten (:meth:`epochs_of`).
+    """
+
+    learning_rate: float
+    weight_decay: float
+    max_epochs: int
+    patience: int
+    schedule: str
+    batch_size: int
+    train_lengths: Mapping[str, int]
+    eval_lengths: Mapping[str, int]
+    settings: Mapping[str, object]
+    restart_epochs: int = 25
+    select: str = "metric"
+    row_epochs: Mapping[str, int] = field(default_factory=dict)
+
+    def epochs_of(self, row: str) -> tuple[int, int]:
+        """``(max_epochs, patience)`` of a row: :attr:`row_epochs` (patience as long) or the common ones."""
+        if row in self.row_epochs:
+            return int(self.row_epochs[row]), int(self.row_epochs[row])
+        return self.max_epochs, self.patience
+
+    @property
+    def loader_options(self) -> dict:
+        """The options of :func:`loaders`."""
+        return {"train_lengths": self.train_lengths, "eval_lengths": self.eval_lengths,
+                "batch_size": self.batch_size}
+
+
+#: Batch size of EMOPIA_cls's validation and test loaders, whose per-batch accuracies it averages.
+EMOPIA_CLS_BATCH = 16
+
+
+def protocol_metrics(batch_size: int = EMOPIA_CLS_BATCH) -> dict:
+    """``{"batch_q4_acc": metric}``: the mean of per-batch 4Q accuracies of a split read in its
+    order (:func:`mer_lib.metrics.mean_batch_accuracy`), as EMOPIA_cls scores validation and test."""
+    return {"batch_q4_acc": lambda y_true, y_score: metrics.mean_batch_accuracy(
+        metrics.output_quadrants(y_true), metrics.output_quadrants(y_score), batch_size)}
+
+
+def test_watch(loader, device, batch_size: int = EMOPIA_CLS_BATCH):
+    """A :func:`mer_lib.train.fit` ``watch`` that reads the test clips after every epoch and
+    records ``test_batch_q4_acc`` (mean of per-batch accuracies) and ``test_q4_acc`` (k/n).
+
+    Only for the EMOPIA_cls-protocol column (:func:`emopia_cls_protocol`): selection never sees it.
+    """
+    def read(model) -> dict[str, float]:
+        y_true, y_score = train.predict(model, loader, device)
+        q_true, q_pred = metrics.output_quadrants(y_true), metrics.output_quadrants(y_score)
+        return {"test_batch_q4_acc": metrics.mean_batch_accuracy(q_true, q_pred, batch_size),
+                "test_q4_acc": metrics.accuracy(q_true, q_pred)}
+    return read
+
+
+def fit_row(row: Row, table: pd.DataFrame, inputs: Mapping[str, Mapping[str, np.ndarray]], *, seed: int,
+            recipe: Recipe, device, validate: bool = True, watch_test: bool = False) -> train.Trained:
+    """Train one network row on ``table``'s training clips and read its test clips once.
+
+    Seeds (:func:`mer_lib.repro.seed_everything`), builds the loaders, the network (read in
+    windows: :func:`windowed`), Adam and the schedule, and calls
+    :func:`mer_lib.train.fit_and_test` with early stopping on the validation 4Q accuracy; the
+    history also has the EMOPIA_cls-protocol validation score (``val_batch_q4_acc``) and, with
+    ``watch_test``, the test scores of every epoch (:func:`test_watch`, for that column only).
+
+    Args:
+        row: A stage-1 row (a branch alone or a deep baseline).
+        table: Clips with ``split``; without validation clips (or ``validate=False``) the
+            model trains ``recipe.max_epochs`` and keeps its last weights; without test clips
+            nothing is read after training (empty test arrays, no scores).
+        inputs: ``{name: {track_id: array}}``.
+        seed: The run's seed.
+        recipe: :class:`Recipe`.
+        device: Where to train.
+        validate: Use the validation clips for early stopping and selection.
+        watch_test: Record the test scores of every epoch (EMOPIA_cls protocol).
+
+    Returns:
+        :class:`mer_lib.train.Trained` whose ``model`` is the bare network (not the windowed reader).
+    """
+    repro.seed_everything(seed)
+    split_loaders = loaders(row, table, inputs, seed=seed, **recipe.loader_options)
+    if not validate:
+        split_loaders.pop("validation", None)
+    model = row.build(**build_options(row, **recipe.settings))
+    reader = windowed(row, model, **recipe.settings)
+    optimizer = torch.optim.Adam(model.parameters(), lr=recipe.learning_rate, weight_decay=recipe.weight_decay)
+    max_epochs, patience = recipe.epochs_of(row.name)
+    scheduler = train.lr_schedule(optimizer, recipe.schedule, max_epochs, recipe.restart_epochs)
+    watch = test_watch(split_loaders["test"], device) if watch_test and "test" in split_loaders else None
+    options = {"max_epochs": max_epochs, "patience": patience, "val_metric": metrics.output_quadrant_accuracy,
+               "device": device, "select": recipe.select, "scheduler": scheduler, "val_metrics": protocol_metrics(),
+               "watch": watch}
+    loss = losses.PROBABILITY_LOSSES[row.loss]
+    if "test" not in split_loaders:  # a fold's refit: nothing to read after training
+        started = time.perf_counter()
+        history = train.fit(reader, split_loaders["train"], split_loaders.get("validation"), loss, optimizer,
+                            progress=False, **options)
+        best = train.best_epoch(history, recipe.select) if "validation" in split_loaders else len(history["train_loss"])
+        return train.Trained(model, history, best, time.perf_counter() - started, np.empty(0), np.empty(0))
+    result = train.fit_and_test(reader, split_loaders, loss, optimizer, score=scores, **options)
+    return replace(result, model=model)
+
+
+def fit_head(row: Row, vectors: Mapping[str, tuple[Sequence[np.ndarray], np.ndarray]], *, seed: int,
+             recipe: Recipe, device, max_epochs: int, patience: int, watch_test: bool = False) -> train.Trained:
+    """Train a fusion head (``full``, ``no_mhsa``) on branch vectors ``{split: (vectors, targets)}``.
+
+    The recipe's learning rate, weight decay, schedule (over ``max_epochs``) and batch size;
+    early stopping and the protocol columns as :func:`fit_row`.
+    """
+    repro.seed_everything(seed)
+    head = row.build(in_dims=[v.shape[1] for v in vectors["train"][0]])
+    split_loaders = head_loaders(vectors, batch_size=recipe.batch_size, seed=seed)
+    optimizer = torch.optim.Adam(head.parameters(), lr=recipe.learning_rate, weight_decay=recipe.weight_decay)
+    scheduler = train.lr_schedule(optimizer, recipe.schedule, max_epochs, recipe.restart_epochs)
+    watch = test_watch(split_loaders["test"], device) if watch_test else None
+    return train.fit_and_test(head, split_loaders, losses.PROBABILITY_LOSSES[row.loss], optimizer,
+                              max_epochs=max_epochs, patience=patience, val_metric=metrics.output_quadrant_accuracy,
+                              device=device, score=scores, select=recipe.select, scheduler=scheduler,
+                              val_metrics=protocol_metrics(), watch=watch)
+
+
+def fold_assignment(clips: pd.DataFrame, folds: int, seed: int, group_column: str | None = None) -> np.ndarray:
+    """The fold (0 … ``folds`` − 1) of every clip, stratified by quadrant and seeded; with
+    ``group_column`` (e.g. ``song_id``), all clips of a group share a fold."""
+    if folds < 2:
+        raise ValueError(f"out-of-fold vectors need at least 2 folds, got {folds}")
+    y = clips["quadrant"].to_numpy()
+    if group_column is not None and group_column in clips.columns:
+        splitter = StratifiedGroupKFold(folds, shuffle=True, random_state=seed)
+        parts = splitter.split(np.zeros(len(y)), y, clips[group_column].to_numpy())
+    else:
+        parts = StratifiedKFold(folds, shuffle=True, random_state=seed).split(np.zeros(len(y)), y)
+    assignment = np.empty(len(y), dtype=int)
+    for fold, (_, held_out) in enumerate(parts):
+        assignment[held_out] = fold
+    return assignment
+
+
+#: The split name of the clips a fold holds out (no loader reads it while the fold's branches train).
+HELD_OUT = "held_out"
+
+
+def out_of_fold_vectors(row: Row, table: pd.DataFrame, inputs: Mapping[str, Mapping[str, np.ndarray]], *,
+                        folds: int, seed: int, fit_branch, device, loader_options: Mapping,
+                        group_column: str | None = None) -> tuple[tuple[list[np.ndarray], np.ndarray], np.ndarray]:
+    """Branch vectors of the training clips, each from branches that never saw that clip.
+
+    The training clips are cut into ``folds`` folds (:func:`fold_assignment`); for each fold
+    the branches of ``row.reuses`` are trained on the other folds (``fit_branch(branch_row,
+    fold_table)``, with no validation clips: fixed epochs, last weights) and encode the clips
+    of the held-out fold. A fusion head trained on these vectors learns how the branches
+    behave on clips they have not fitted, as it will meet the validation and test clips.
+
+    Args:
+        row: A fused row (``full``, ``no_mhsa``).
+        table: Clips with ``split`` (only the training clips are used).
+        inputs: ``{name: {track_id: array}}``.
+        folds: Number of folds (≥ 2).
+        seed: Seed of the folds.
+        fit_branch: ``fit_branch(branch_row, fold_table) -> Trained``; ``fold_table`` has the
+            fold's training clips as ``"train"`` and the held-out ones as :data:`HELD_OUT`
+            (in no split: nothing reads them while the branches train).
+        device: Where the branches encode.
+        loader_options: :func:`loaders` options (``eval_lengths``: what a clip's vector reads).
+        group_column: Keep the clips of a group (``song_id``) in one fold.
+
+    Returns:
+        ``((vectors per branch, targets), fold of each training clip)``, in the order of the
+        training clips in ``table``.
+    """
+    clips = table[table["split"] == "train"].reset_index(drop=True)
+    assignment = fold_assignment(clips, folds, seed, group_column)
+    vectors: list[np.ndarray] | None = None
+    for fold in range(folds):
+        fold_table = clips.assign(split=np.where(assignment == fold, HELD_OUT, "train"))
+        models = {name: fit_branch(ROWS[name], fold_table).model for name in row.reuses}
+        branch_models = reused_branches(row, models)
+        held_out = loaders(row, fold_table.assign(split=np.where(assignment == fold, "test", "")), inputs,
+                           seed=seed, crop_train=False, **loader_options)["test"]
+        encoded, _ = branch_features(branch_models, held_out, device)
+        if vectors is None:
+            vectors = [np.zeros((len(clips), e.shape[1]), dtype=e.dtype) for e in encoded]
+        for store, values in zip(vectors, encoded):
+            store[assignment == fold] = values
+    return (vectors, TARGETS[row.loss](clips["quadrant"])), assignment
 
 
 def reused_branches(row: Row, models: Mapping[str, nn.Module]) -> dict[str, Zhao2023Net]:
@@ -453,3 +701,195 @@ def paper_and_ours(scores_per_seed: pd.DataFrame, row_names: Sequence[str], ours
     both = pd.concat([paper, scores_per_seed.assign(source=ours)], ignore_index=True)
     tidy = both.melt(id_vars=["row", "source"], value_vars=list(METRICS), var_name="metric")
     return tidy[tidy["row"].isin(row_names)].reset_index(drop=True)
+
+
+def emopia_cls_protocol(result: train.Trained) -> dict:
+    """What EMOPIA_cls's reporting would print for one trained run.
+
+    EMOPIA_cls (seungheondoh/EMOPIA_cls, ``train_test.py``) keeps the checkpoint with the best
+    validation ``val_acc`` among *all* epochs (``ModelCheckpoint(monitor="val_acc", mode="max",
+    save_top_k=1)``: the first best) and reports that checkpoint's ``test_acc``; both are means of
+    per-batch accuracies (batches of 16 in the split file's order; the 86 test clips make five
+    batches of 16 and one of 6). It also writes the last epoch's (``results_last.json``: "last").
+
+    Needs the history of :func:`fit_row` / :func:`fit_head` with ``watch_test`` (the test read
+    every epoch, for this column only).
+
+    Returns:
+        ``{"protocol_epoch": e, "protocol_q4_acc": test mean per-batch accuracy at e,
+        "last_epoch_q4_acc": the same at the last epoch}``.
+    """
+    history = result.history
+    epoch = int(np.argmax(history["val_batch_q4_acc"])) + 1
+    return {"protocol_epoch": epoch, "protocol_q4_acc": float(history["test_batch_q4_acc"][epoch - 1]),
+            "last_epoch_q4_acc": float(history["test_batch_q4_acc"][-1])}
+
+
+def protocol_table(trained: Sequence[Mapping]) -> pd.DataFrame:
+    """Our numbers next to EMOPIA_cls's protocol for the same runs, one line per row.
+
+    Args:
+        trained: :func:`runs_in_table_order` records whose histories have the protocol entries.
+
+    Returns:
+        Indexed by row: ``ours`` (mean 4Q accuracy over seeds, k/86, the epoch chosen on
+        validation, one test read) and its ``± std``; ``EMOPIA_cls protocol`` (mean over seeds
+        of :func:`emopia_cls_protocol`'s ``protocol_q4_acc``) and its ``± std``, ``max over
+        seeds`` (EMOPIA_cls reports one seed), ``its last epoch``, and ``protocol − ours``.
+    """
+    lines = [{"row": r["row"], "seed": r["seed"], "ours": r["result"].scores["q4_acc"], **emopia_cls_protocol(r["result"])}
+             for r in trained if "test_batch_q4_acc" in r["result"].history]
+    if not lines:
+        return pd.DataFrame()
+    frame = pd.DataFrame(lines).groupby("row", sort=False)
+    table = pd.DataFrame({"ours": frame["ours"].mean(), "ours ± std": frame["ours"].std(),
+                          "EMOPIA_cls protocol": frame["protocol_q4_acc"].mean(),
+                          "protocol ± std": frame["protocol_q4_acc"].std(),
+                          "protocol, max over seeds": frame["protocol_q4_acc"].max(),
+                          "protocol, last epoch": frame["last_epoch_q4_acc"].mean()})
+    table["protocol − ours"] = table["EMOPIA_cls protocol"] - table["ours"]
+    return table
+
+
+#: A training loss has flattened when the mean of its last three epochs is less than this fraction
+#: below the mean of the three before (random training windows make single epochs noisy).
+FLAT_CHANGE = 0.05
+
+
+def training_summary(trained: Sequence[Mapping]) -> pd.DataFrame:
+    """Epochs run, restored epoch and the end of the training loss of every run.
+
+    Columns per (row, seed): ``epochs run``, ``best epoch`` (the one restored), ``final train
+    loss``, ``last-3 drop`` (how much lower the mean training loss of the last three epochs is
+    than that of the three before, relative to the latter; NaN with fewer than six epochs),
+    ``flat`` (that drop below :data:`FLAT_CHANGE`) and ``final lr`` when a schedule ran.
+    """
+    lines = []
+    for record in trained:
+        result, loss = record["result"], np.asarray(record["result"].history["train_loss"], dtype=float)
+        before = loss[-6:-3].mean() if len(loss) >= 6 else math.nan
+        drop = (before - loss[-3:].mean()) / before if len(loss) >= 6 and before else math.nan
+        line = {"row": record["row"], "seed": record["seed"], "epochs run": result.epochs_run,
+                "best epoch": result.best_epoch, "final train loss": float(loss[-1]), "last-3 drop": drop,
+                "flat": bool(drop < FLAT_CHANGE) if not math.isnan(drop) else False}
+        if "lr" in result.history:
+            line["final lr"] = result.history["lr"][-1]
+        lines.append(line)
+    return pd.DataFrame(lines).set_index(["row", "seed"])
+
+
+def song_level_sentence(summary: pd.DataFrame, row: str = "full") -> str:
+    """A sentence comparing ``row`` on the song-level split with the clip-level split, from the
+    run's ``summary`` (``groupby("row")[METRICS].agg(["mean", "std"])``), or why there is none."""
+    song = row_label(row, "song")
+    if song not in summary.index or row not in summary.index:
+        return f"No song-level result for `{row}` in this run (SONG_LEVEL off or no song-level split)."
+    m_song, m_clip = summary.loc[song, ("q4_acc", "mean")], summary.loc[row, ("q4_acc", "mean")]
+    s_song, s_clip = summary.loc[song, ("q4_acc", "std")], summary.loc[row, ("q4_acc", "std")]
+    gap = m_song - m_clip
+    spread = max(s_song, s_clip) if not (math.isnan(s_song) or math.isnan(s_clip)) else math.nan
+    if not math.isnan(spread) and abs(gap) <= spread:
+        trend = "about the same as"
+    else:
+        trend = "below" if gap < 0 else "above"
+    return (f"On the song-level split `{row}` scores {m_song:.3f} ± {s_song:.3f} 4Q accuracy, {trend} its "
+            f"clip-level {m_clip:.3f} ± {s_clip:.3f} ({gap:+.3f}; the two splits have different test clips, "
+            "so this compares two test sets as much as two conditions).")
+
+
+def attention_departure(received_table: pd.DataFrame) -> float:
+    """Largest departure from uniform (1 / branches) of the mean attention a branch receives in a
+    quadrant (``received_table["mean"]``: :func:`attention_received` averaged over seeds)."""
+    means = received_table["mean"]
+    return float((means - 1 / means.shape[1]).abs().to_numpy().max())
+
+
+def attention_spread(received_table: pd.DataFrame) -> float:
+    """Largest change across quadrants of the mean attention one branch receives (max − min over
+    the quadrants, the largest over branches): how much the weights depend on the emotion."""
+    means = received_table["mean"]
+    return float((means.max(axis=0) - means.min(axis=0)).max())
+
+
+#: A change of a branch's mean attention weight this large (from uniform, or across quadrants)
+#: counts as the attention singling a branch out.
+ATTENTION_DEPARTURE = 0.1
+
+
+def attention_sentence(received_table: pd.DataFrame) -> str:
+    """What the attention received by quadrant says about the interpretability claim, computed.
+
+    The claim is that the weights show which musical factor (branch) carries an emotion: that
+    needs weights away from uniform *and* different from quadrant to quadrant.
+    """
+    means = received_table["mean"]
+    departure, spread, uniform = attention_departure(received_table), attention_spread(received_table), 1 / means.shape[1]
+    weights = f"weights {means.min().min():.2f}–{means.max().max():.2f}, uniform {uniform:.2f}"
+    if departure < ATTENTION_DEPARTURE:
+        return (f"The mean attention each branch receives stays within {departure:.2f} of uniform in every "
+                f"quadrant ({weights}; across quadrants a branch's weight moves by at most {spread:.2f}): the "
+                "head mixes the branches almost evenly whatever the emotion, so these weights do not single out "
+                "a musical factor per quadrant and do not confirm the interpretability claim.")
+    top = means.idxmax(axis=1)
+    if spread < ATTENTION_DEPARTURE:
+        return (f"The head leans on the same branches in every quadrant ({weights}; most attended: "
+                f"{', '.join(f'{q} {b}' for q, b in top.items())}; across quadrants a branch's weight moves by at "
+                f"most {spread:.2f}): the weights say which branch vector the head copies most, not which factor "
+                "carries which emotion, so they do not confirm the interpretability claim.")
+    return (f"The weights change with the quadrant (a branch's weight moves by up to {spread:.2f} across "
+            f"quadrants; {weights}; most attended: {', '.join(f'{q} {b}' for q, b in top.items())}). Whether "
+            "that is a musical factor or the most separable branch vector cannot be told from the weights alone.")
+
+
+def claims(scores: pd.DataFrame, received_table: pd.DataFrame | None = None, digits: int = 3) -> list:
+    """The paper's claims marked on this run's per-seed scores (:mod:`mer_lib.verdicts`).
+
+    Args:
+        scores: One line per (row, seed) with ``q4_acc`` (the notebook's ``scores``).
+        received_table: The attention received by quadrant (``mean`` / ``std over seeds``), or None.
+    """
+    per_seed = {row: part.set_index("seed")["q4_acc"] for row, part in scores.groupby("row")}
+    metric = "test 4Q accuracy"
+    out = []
+    if "full" in per_seed:
+        full = per_seed["full"]
+        out.append(verdicts.threshold("the full model reaches the paper's 0.692 4Q accuracy", float(full.mean()),
+                                      PAPER_RESULTS["full"]["q4_acc"], "mean 4Q accuracy of full", digits))
+        for other, claim in (("lstm_attn", "the full model beats LSTM-Attn (best symbolic baseline)"),
+                             ("short_chunk_resnet", "the full model beats the short-chunk ResNet (best audio baseline)"),
+                             ("symbolic_only", "fusion beats the symbolic branch alone"),
+                             ("tone_only", "fusion beats the tone-colour branch alone"),
+                             ("no_mhsa", "self-attention fusion beats concatenation (no MHSA)")):
+            if other in per_seed:
+                out.append(verdicts.compare(claim, full, per_seed[other], metric, digits))
+    if received_table is not None and not received_table.empty:
+        out.append(verdicts.threshold(
+            "the attention weights show which branch carries each emotion (interpretability)",
+            min(attention_departure(received_table), attention_spread(received_table)), ATTENTION_DEPARTURE,
+            f"the smaller of the largest departure of a branch's mean attention from uniform "
+            f"({attention_departure(received_table):.{digits}f}) and its largest change across quadrants "
+            f"({attention_spread(received_table):.{digits}f})", digits))
+    out.append(verdicts.untestable("the acoustic branches add what real recordings carry (room, instrument, "
+                                   "performance noise)",
+                                   "EMOPIA's audio is not redistributed: every acoustic row hears the MIDI rendered "
+                                   "with a SoundFont, the same notes as the symbolic branch"))
+    return out
+
+
+def protocol_sentence(protocol: pd.DataFrame, row: str = "lstm_attn") -> str:
+    """How much of the gap between ``row`` and the paper the EMOPIA_cls protocol accounts for, computed
+    from :func:`protocol_table` (or why it cannot be said)."""
+    if protocol.empty:
+        return "No EMOPIA_cls-protocol column in this run (no network row was trained)."
+    gap = protocol["protocol − ours"]
+    text = (f"Read the EMOPIA_cls way, the same runs score {gap.mean():+.3f} on average "
+            f"({gap.min():+.3f} to {gap.max():+.3f} over the rows): that much of any comparison with a "
+            "best-of-epochs, per-batch-averaged number is protocol, not model.")
+    if row in protocol.index and row in PAPER_RESULTS:
+        paper, ours = PAPER_RESULTS[row]["q4_acc"], protocol.loc[row, "ours"]
+        read = protocol.loc[row, "EMOPIA_cls protocol"]
+        best = protocol.loc[row, "protocol, max over seeds"]
+        text += (f" For `{row}`: ours {ours:.3f}, the protocol's reading {read:.3f} (best seed {best:.3f}), "
+                 f"the paper {paper:.3f}; the protocol closes {read - ours:+.3f} of the {paper - ours:+.3f} gap"
+                 f"{', and its best seed reaches the paper' if best >= paper else ''}.")
+    return text

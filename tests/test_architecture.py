@@ -97,3 +97,16 @@ def test_library_modules_import_mer_lib_at_the_top_only():
 def test_every_library_module_imports_on_its_own():
     for info in pkgutil.walk_packages(mer_lib.__path__, "mer_lib."):
         importlib.import_module(info.name)
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_notebook_ends_with_a_generated_verdict_table_before_its_exercises(name):
+    nb = nbformat.read(PROJECT_ROOT / "notebooks" / f"{name}.ipynb", as_version=4)
+    headings = [(i, c.source.lstrip()) for i, c in enumerate(nb.cells)
+                if c.cell_type == "markdown" and c.source.lstrip().startswith("## ")]
+    exercises = next(i for i, (_, text) in enumerate(headings) if text.startswith("## Exercises"))
+    start, heading = headings[exercises - 1]
+    assert "Verdict" in heading.splitlines()[0], f"{name}: the section before the exercises is {heading.splitlines()[0]!r}"
+    section = [c.source for c in nb.cells[start:headings[exercises][0]] if c.cell_type == "code"]
+    assert any("verdicts.table(" in s and 'run.save_table(verdict, "verdict")' in s for s in section), \
+        f"{name}: its Verdict section builds no verdicts.table(...) saved as the 'verdict' table"

@@ -409,3 +409,16 @@ def test_protocol_table_puts_emopia_cls_reading_beside_ours_and_says_how_much_is
     sentence = E.protocol_sentence(table)
     assert "+0.125" in sentence and "the paper 0.684" in sentence and "best seed 0.750" in sentence
     assert E.protocol_table([]).empty and "No EMOPIA_cls-protocol column" in E.protocol_sentence(pd.DataFrame())
+
+
+def test_the_audio_classifiers_protocol_keeps_the_lowest_validation_loss_and_stops_after_five_epochs():
+    history = {"val_loss": [1.0, 0.8, 0.9, 0.9, 0.95, 0.85, 0.81, 0.5, 0.4],
+               "val_batch_q4_acc": [0.1] * 9, "test_batch_q4_acc": [0.1, 0.6, 0.2, 0.3, 0.3, 0.3, 0.4, 0.9, 0.95]}
+    result = train.Trained(None, history, 1, 0.0, None, None, {"q4_acc": 0.5})
+    # the loss stops improving after epoch 2; five epochs later (epoch 7) EMOPIA_cls would have stopped
+    assert E.emopia_cls_protocol(result, "val_loss", 5) == {"protocol_epoch": 2, "protocol_q4_acc": 0.6,
+                                                            "last_epoch_q4_acc": 0.4}
+    assert E.emopia_cls_protocol(result, "val_loss")["protocol_epoch"] == 9
+    assert E.EMOPIA_CLS_SELECTION["short_chunk_resnet"] == ("val_loss", 5)
+    table = E.protocol_table([{"row": "short_chunk_resnet", "seed": 0, "result": result}])
+    assert table.loc["short_chunk_resnet", E.PROTOCOL_COLUMN] == pytest.approx(0.6)

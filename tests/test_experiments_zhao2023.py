@@ -392,3 +392,33 @@ def test_a_row_given_its_own_epochs_trains_them_without_early_stopping(clips):
     result = E.fit_row(E.ROWS["lstm_attn"], table, inputs, seed=0, recipe=longer, device="cpu")
     assert result.epochs_run == 3
     np.testing.assert_allclose(result.history["lr"], [1e-3 * (1 + np.cos(np.pi * e / 3)) / 2 for e in range(3)])
+
+
+def test_protocol_table_puts_emopia_cls_reading_beside_ours_and_says_how_much_is_protocol():
+    def run(seed, ours, val, test):
+        history = {"val_batch_q4_acc": val, "test_batch_q4_acc": test, "val_metric": val}
+        return {"row": "lstm_attn", "seed": seed,
+                "result": train.Trained(None, history, 1, 0.0, None, None, {"q4_acc": ours})}
+
+    records = [run(0, 0.55, [0.5, 0.7, 0.6], [0.5, 0.65, 0.6]), run(1, 0.60, [0.6, 0.5, 0.8], [0.55, 0.7, 0.75])]
+    table = E.protocol_table(records)
+    assert table.loc["lstm_attn", "ours"] == pytest.approx(0.575)
+    assert table.loc["lstm_attn", E.PROTOCOL_COLUMN] == pytest.approx((0.65 + 0.75) / 2)
+    assert table.loc["lstm_attn", "protocol, max over seeds"] == pytest.approx(0.75)
+    assert table.loc["lstm_attn", "protocol − ours"] == pytest.approx(0.7 - 0.575)
+    sentence = E.protocol_sentence(table)
+    assert "+0.125" in sentence and "the paper 0.684" in sentence and "best seed 0.750" in sentence
+    assert E.protocol_table([]).empty and "No EMOPIA_cls-protocol column" in E.protocol_sentence(pd.DataFrame())
+
+
+def test_the_audio_classifiers_protocol_keeps_the_lowest_validation_loss_and_stops_after_five_epochs():
+    history = {"val_loss": [1.0, 0.8, 0.9, 0.9, 0.95, 0.85, 0.81, 0.5, 0.4],
+               "val_batch_q4_acc": [0.1] * 9, "test_batch_q4_acc": [0.1, 0.6, 0.2, 0.3, 0.3, 0.3, 0.4, 0.9, 0.95]}
+    result = train.Trained(None, history, 1, 0.0, None, None, {"q4_acc": 0.5})
+    # the loss stops improving after epoch 2; five epochs later (epoch 7) EMOPIA_cls would have stopped
+    assert E.emopia_cls_protocol(result, "val_loss", 5) == {"protocol_epoch": 2, "protocol_q4_acc": 0.6,
+                                                            "last_epoch_q4_acc": 0.4}
+    assert E.emopia_cls_protocol(result, "val_loss")["protocol_epoch"] == 9
+    assert E.EMOPIA_CLS_SELECTION["short_chunk_resnet"] == ("val_loss", 5)
+    table = E.protocol_table([{"row": "short_chunk_resnet", "seed": 0, "result": result}])
+    assert table.loc["short_chunk_resnet", E.PROTOCOL_COLUMN] == pytest.approx(0.6)

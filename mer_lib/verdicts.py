@@ -102,3 +102,12 @@ def table(verdicts: Iterable[Verdict]) -> pd.DataFrame:
     if frame["claim"].duplicated().any():
         raise ValueError(f"a claim appears twice: {frame['claim'][frame['claim'].duplicated()].tolist()}")
     return frame.set_index("claim")
+
+
+def interval(claim: str, difference: float, low: float, high: float, what: str, digits: int = 3) -> Verdict:
+    """"A beats B" read on an interval of their difference: holds when the whole 95 % interval
+    lies above 0 (it says nothing of a row that merely does not lose)."""
+    if any(math.isnan(v) for v in (difference, low, high)):
+        return untestable(claim, f"{what} was not measured")
+    return Verdict(claim, HOLDS if low > 0 else FAILS,
+                   f"{what} {difference:+.{digits}f} (95 % interval {low:+.{digits}f} to {high:+.{digits}f})")

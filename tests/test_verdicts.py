@@ -42,3 +42,9 @@ def test_threshold_and_table():
     assert table.index.name == "claim" and list(table.columns) == ["verdict", "evidence"]
     with pytest.raises(ValueError, match="twice"):
         verdicts.table([verdicts.untestable("x", "a"), verdicts.untestable("x", "b")])
+
+
+def test_an_interval_claim_holds_only_when_the_whole_interval_lies_above_zero():
+    assert verdicts.interval("a beats b", 0.05, 0.01, 0.09, "acc difference").holds
+    assert not verdicts.interval("a beats b", 0.05, -0.01, 0.09, "acc difference").holds
+    assert verdicts.interval("a beats b", float("nan"), 0.0, 0.0, "acc difference").verdict == verdicts.UNTESTABLE

@@ -1,0 +1,382 @@
+"""The common benchmark: methods of the five papers and simple baselines on the same data,
+split and seeds.
+
+A *task* is one label of one dataset (``"mirex_mm:cluster"``), with one split shared by every
+row: the dataset's own when it keeps artists apart (or has none), else an artist-disjoint
+split drawn here. Every row of a task sees the same clips: those that have every modality the
+task offers (a modality only a few clips have is left out of the task, and the rows needing
+it are shown as not run, with the reason). A *cell* is one row trained on one task with one
+seed (:class:`mer_lib.grid.Cell`); :func:`run_cell` is its work, run by :func:`mer_lib.grid.run`
+on Dask. Model selection reads validation only; the test split is read once, by the result.
+
+The simple baselines are the floors a method must clear: the majority class, a logistic
+regression on audio statistics (EMOPIA's Audio-LR features) or on note statistics
+(Symbolic-LR), and a TF-IDF logistic regression on lyrics or on "title - artist".
+
+Notebook: ``06_benchmark_common_data``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Callable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from mer_lib import baselines, metrics, verdicts
+from mer_lib.data.base import SPLITS, MERDataset
+from mer_lib.data.splits import FEATURE_SOURCES, fresh_split, split_ids, usable_clips
+from mer_lib.data.tables import artist_groups
+from mer_lib.experiments import jeon2017, rows
+from mer_lib.experiments.rows import Row
+from mer_lib.features.pipeline import extract, read_source
+from mer_lib.grid import Cell
+from mer_lib.repro import seed_everything
+
+#: The label a dataset is asked to classify when a profile names none: the first it has.
+DEFAULT_LABELS = ("quadrant", "cluster", "polarity")
+#: A modality held by fewer of a task's clips than this share is left out of the task (its
+#: rows are not run) rather than shrinking every row's clips to those that have it.
+MIN_COVERAGE = 0.8
+#: Seed of the artist-disjoint split drawn for a dataset whose own split shares artists.
+SPLIT_SEED = 0
+#: ``source`` of a simple baseline (a paper row names its paper key).
+SIMPLE = "simple baseline"
+METRICS = ("accuracy", "f1_macro")
+
+
+@dataclass(frozen=True)
+class Method:
+    """A benchmark row: what it needs (:class:`~mer_lib.experiments.rows.Row`), how one cell
+    of it is fitted (``fit(task, seed) -> (validation, test)`` class indices), where it comes
+    from, the feature presets it reads, and how its output was adapted to the task."""
+
+    row: Row
+    fit: Callable[["Task", int], tuple[np.ndarray, np.ndarray]]
+    source: str
+    features: tuple[str, ...] = ()
+    head: str = ""
+
+
+@dataclass(frozen=True, eq=False)
+class Task:
+    """One label of one dataset, with the split and clips every row of it shares.
+
+    Attributes:
+        name: ``"<dataset>:<label>"``.
+        dataset: The dataset's registry name (the feature cache's namespace).
+        label: The column classified.
+        table: The task's clips: ``track_id``, ``split``, ``label`` and the source columns.
+        classes: The label's values, sorted (class ``i`` is ``classes[i]``).
+        modalities: The modalities every clip of the task has.
+        split_note: Where the split comes from.
+        left_out: Modality → why the task does not offer it.
+    """
+
+    name: str
+    dataset: str
+    label: str
+    table: pd.DataFrame
+    classes: tuple
+    modalities: tuple[str, ...]
+    split_note: str
+    left_out: Mapping[str, str] = field(default_factory=dict)
+
+    def labels(self, split: str) -> np.ndarray:
+        """Class indices of a split's clips, in table order."""
+        index = {c: i for i, c in enumerate(self.classes)}
+        return self.table.loc[self.table["split"] == split, "label"].map(index).to_numpy(int)
+
+    def fingerprint(self) -> str:
+        """Digest of the task's clips, split, labels and sources: a cell's data input."""
+        hashed = pd.util.hash_pandas_object(self.table.astype(str), index=False).to_numpy()
+        return hashlib.sha256(hashed.tobytes() + repr((self.classes, self.modalities)).encode()).hexdigest()[:16]
+
+
+# --------------------------------------------------------------------------------- tasks
+
+def task_labels(dataset: MERDataset, labels: Sequence[str] = ()) -> list[str]:
+    """The labels a dataset is asked: ``labels``, or the first of :data:`DEFAULT_LABELS` it has."""
+    if labels:
+        return list(labels)
+    for label in DEFAULT_LABELS:
+        if label in dataset.targets:
+            return [label]
+    raise ValueError(f"dataset {dataset.name!r} has none of the labels {list(DEFAULT_LABELS)}; "
+                     f"name one of its targets {list(dataset.targets)} in LABELS")
+
+
+def label_column(dataset: MERDataset, label: str, polarity_map: Mapping | None = None) -> pd.Series:
+    """A dataset's ``label`` per clip; ``polarity`` may come from clusters (``POLARITY_MAP``)."""
+    if label == "polarity":
+        return jeon2017.polarity_labels(dataset.table, polarity_map)
+    if label not in dataset.targets:
+        raise ValueError(f"dataset {dataset.name!r} has no {label!r} label; it has {list(dataset.targets)}")
+    return dataset.table[label]
+
+
+def shares_artists(table: pd.DataFrame) -> bool:
+    """Whether an artist of the validation or test split also has clips in training."""
+    if "artist" not in table.columns or table["artist"].isna().all():
+        return False
+    groups = artist_groups(table["artist"])
+    trained = set(groups[table["split"] == "train"].dropna())
+    return bool(set(groups[table["split"].isin(["validation", "test"])].dropna()) & trained)
+
+
+def common_split(table: pd.DataFrame, seed: int = SPLIT_SEED) -> tuple[pd.DataFrame, str]:
+    """The split every row of a task shares, and where it comes from.
+
+    The dataset's own split is kept when it keeps artists apart (or the table has none);
+    otherwise an artist-disjoint split stratified on ``label`` is drawn (70/10/20, ``seed``),
+    so no row is tested on an artist it was trained on.
+    """
+    has_split = table["split"].isin(SPLITS).all()
+    if has_split and not shares_artists(table):
+        artists = "artist-disjoint" if "artist" in table.columns and table["artist"].notna().any() else "no artists"
+        return table, f"the dataset's own split ({artists})"
+    why = "its own split shares artists" if has_split else "it has no complete split"
+    return fresh_split(table, "label", seed, balance=False), f"artist-disjoint split drawn here (seed {seed}): {why}"
+
+
+def make_task(dataset: MERDataset, label: str, polarity_map: Mapping | None = None,
+              min_coverage: float = MIN_COVERAGE) -> Task:
+    """One label of a dataset as a :class:`Task` (see the module docstring).
+
+    Raises:
+        ValueError: An unknown label, or fewer than two classes left.
+    """
+    table = dataset.table.assign(label=label_column(dataset, label, polarity_map))
+    table = table[table["label"].notna()]
+    offered, left_out = [], {}
+    for modality in dataset.modalities:
+        _, counts = usable_clips(table, [modality], [])
+        share = counts["kept"].sum() / max(len(table), 1)
+        if share >= min_coverage:
+            offered.append(modality)
+        else:
+            left_out[modality] = f"{modality} for only {share:.0%} of the clips"
+    table, _ = usable_clips(table, offered, [])
+    classes = tuple(sorted(table["label"].unique()))
+    if len(classes) < 2:
+        raise ValueError(f"{dataset.name}:{label} has {len(classes)} class(es) among its usable clips")
+    columns = ["track_id", "split", "label", "artist",
+               *sorted({c for m in offered for c in FEATURE_SOURCES[m] if c in table.columns})]
+    table, note = common_split(table[[c for c in dict.fromkeys(columns) if c in table.columns]].reset_index(drop=True))
+    return Task(f"{dataset.name}:{label}", dataset.name, label, table, classes, tuple(offered), note, left_out)
+
+
+def task_table(tasks: Sequence[Task]) -> pd.DataFrame:
+    """One line per task: clips per split, classes, modalities offered and left out, the split."""
+    records = []
+    for task in tasks:
+        counts = task.table["split"].value_counts()
+        records.append({"task": task.name, **{s: int(counts.get(s, 0)) for s in SPLITS},
+                        "classes": len(task.classes), "modalities": ", ".join(task.modalities),
+                        "left out": "; ".join(task.left_out.values()), "split": task.split_note})
+    return pd.DataFrame(records).set_index("task")
+
+
+# ------------------------------------------------------------------------- simple baselines
+
+def _split_arrays(task: Task, values: Mapping[str, object]) -> dict[str, list]:
+    return {split: [values[t] for t in ids] for split, ids in split_ids(task.table).items()}
+
+
+def fit_majority(task: Task, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """The training split's most frequent class, for every clip."""
+    chosen = baselines.majority_class(task.labels("train"))
+    return tuple(np.full(len(task.labels(split)), chosen) for split in ("validation", "test"))
+
+
+def fit_feature_lr(task: Task, seed: int, preset: str) -> tuple[np.ndarray, np.ndarray]:
+    """A standardised logistic regression on a feature preset's vectors, ``C`` on validation."""
+    vectors = extract(task.table, preset, dataset_name=task.dataset, n_jobs=1, progress=False)
+    x = {split: np.stack(v) for split, v in _split_arrays(task, vectors).items()}
+    return _predict(baselines.logistic_baseline(x, _labels(task), seed=seed)[0], x)
+
+
+def fit_text_lr(task: Task, seed: int, source: str) -> tuple[np.ndarray, np.ndarray]:
+    """A TF-IDF logistic regression on a text source (``lyrics``, ``context``), ``C`` on validation."""
+    texts = {row["track_id"]: str(read_source(source, row)) for row in task.table.to_dict("records")}
+    x = _split_arrays(task, texts)
+    return _predict(baselines.text_logistic_baseline(x, _labels(task), seed=seed)[0], x)
+
+
+def _labels(task: Task) -> dict[str, np.ndarray]:
+    return {split: task.labels(split) for split in SPLITS}
+
+
+def _predict(model, x: Mapping[str, object]) -> tuple[np.ndarray, np.ndarray]:
+    return model.predict(x["validation"]), model.predict(x["test"])
+
+
+def _feature_lr(name: str, modality: str, preset: str) -> Method:
+    return Method(Row(name, modalities=(modality,)), partial(fit_feature_lr, preset=preset), SIMPLE, (preset,))
+
+
+def _text_lr(name: str, source: str) -> Method:
+    return Method(Row(name, modalities=(source,)), partial(fit_text_lr, source=source), SIMPLE)
+
+
+METHODS = {method.row.name: method for method in (
+    Method(Row("majority"), fit_majority, SIMPLE),
+    _feature_lr("audio_lr", "audio", "emopia_audio_lr"),
+    _feature_lr("symbolic_lr", "midi", "emopia_symbolic_lr"),
+    _text_lr("lyrics_tfidf_lr", "lyrics"),
+    _text_lr("context_tfidf_lr", "context"),
+)}
+ROWS = rows.table(*(method.row for method in METHODS.values()))
+
+
+# ---------------------------------------------------------------------------------- cells
+
+def cells(tasks: Sequence[Task], chosen: Sequence[Row], seeds: Sequence[int]) -> tuple[list[Cell], pd.DataFrame]:
+    """The grid's cells, and a (row × task) table saying which run and why the others do not."""
+    grid, status = [], {}
+    for task in tasks:
+        ran, table = rows.runnable(chosen, task.modalities, (), dataset=task.name, require_one=False)
+        for name, why in table["status"].items():
+            lacking = [m for m in ROWS[name].modalities if m in task.left_out]
+            status[(name, task.name)] = f"— ({task.left_out[lacking[0]]})" if lacking else (
+                "runs" if why == "ran" else f"— ({why.removeprefix('skipped: ')})")
+        grid += [Cell(row.name, task.name, seed) for row in ran for seed in seeds]
+    index = pd.Index([row.name for row in chosen], name="row")
+    frame = pd.DataFrame({task.name: [status[(r, task.name)] for r in index] for task in tasks}, index=index)
+    return grid, frame
+
+
+def prepare_features(tasks: Sequence[Task], chosen: Sequence[Row], n_jobs: int = -1, progress: bool = True) -> pd.DataFrame:
+    """Compute the chosen rows' features for every task here, in parallel, into the on-disk
+    cache the grid's workers then read; one line per (task, preset) with the clip count."""
+    records = []
+    for task in tasks:
+        presets = dict.fromkeys(p for row in chosen if set(row.modalities) <= set(task.modalities)
+                                for p in METHODS[row.name].features)
+        for preset in presets:
+            found = extract(task.table, preset, dataset_name=task.dataset, n_jobs=n_jobs, progress=progress)
+            records.append({"task": task.name, "features": preset, "clips": len(found)})
+    return pd.DataFrame(records, columns=["task", "features", "clips"])
+
+
+def origins(chosen: Sequence[Row]) -> pd.DataFrame:
+    """Per row: where it comes from, what it needs, its features and its head on these tasks."""
+    return pd.DataFrame([{"row": row.name, "source": METHODS[row.name].source,
+                          "needs": " + ".join(row.modalities) or "nothing",
+                          "features": ", ".join(METHODS[row.name].features) or "—",
+                          "head": METHODS[row.name].head or "its own"} for row in chosen]).set_index("row")
+
+
+def result_scores(scores: pd.DataFrame) -> pd.DataFrame:
+    """Scores in the layout of :meth:`mer_lib.reporting.Run.write_results`: one line per
+    (row, seed), one column per ``<task>_<metric>`` (``mirex_mm_cluster_accuracy``)."""
+    long = scores.melt(id_vars=["row", "task", "seed"], value_vars=list(METRICS), var_name="metric")
+    long["column"] = (long["task"].str.replace(r"[^a-z0-9]+", "_", regex=True) + "_" + long["metric"])
+    wide = long.pivot_table(index=["row", "seed"], columns="column", values="value", sort=False)
+    return wide.reset_index().rename_axis(columns=None)
+
+
+def cell_inputs(task: Task) -> dict:
+    """What determines a cell of ``task`` besides the cell and the code: the task's data."""
+    return {"task": task.fingerprint(), "classes": list(map(str, task.classes))}
+
+
+def run_cell(cell: Cell, task: Task) -> dict:
+    """Fit one row on one task with one seed; score its validation and test predictions.
+
+    Returns:
+        ``{"validation_accuracy", "accuracy", "f1_macro", "test_predictions"}`` (class indices).
+    """
+    seed_everything(cell.seed)
+    validation, test = METHODS[cell.row].fit(task, cell.seed)
+    truth = task.labels("test")
+    return {"validation_accuracy": metrics.accuracy(task.labels("validation"), validation),
+            "accuracy": metrics.accuracy(truth, test), "f1_macro": metrics.f1_macro(truth, test),
+            "test_predictions": np.asarray(test).astype(int).tolist()}
+
+
+# --------------------------------------------------------------------------------- tables
+
+def scores_table(results: Mapping[Cell, dict]) -> pd.DataFrame:
+    """One line per cell: ``row``, ``task``, ``seed``, validation accuracy and the test metrics."""
+    return pd.DataFrame([{"row": c.row, "task": c.task, "seed": c.seed,
+                          "validation_accuracy": r["validation_accuracy"], **{m: r[m] for m in METRICS}}
+                         for c, r in results.items()])
+
+
+def summary(scores: pd.DataFrame, status: pd.DataFrame, metric: str = "accuracy", digits: int = 3) -> pd.DataFrame:
+    """(row × task) ``"mean ± std"`` over seeds; a cell that did not run keeps its reason."""
+    grouped = scores.groupby(["row", "task"])[metric]
+    text = (grouped.mean().map(lambda v: f"{v:.{digits}f}") + " ± "
+            + grouped.std(ddof=1).fillna(0.0).map(lambda v: f"{v:.{digits}f}"))
+    out = status.copy()
+    for (row, task), value in text.items():
+        out.loc[row, task] = value
+    return out
+
+
+def means(scores: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
+    """(row × task) mean of ``metric`` over seeds (NaN where a row did not run)."""
+    return scores.pivot_table(index="row", columns="task", values=metric, aggfunc="mean", sort=False)
+
+
+def ranks(scores: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
+    """Rank of every row's mean per task (1 = best, ties share the mean rank) and, for rows that
+    ran on every task, the mean rank over tasks."""
+    table = means(scores, metric).rank(ascending=False, method="average")
+    table["mean rank"] = table.mean(axis=1).where(table.notna().all(axis=1))
+    return table.sort_values("mean rank", na_position="last")
+
+
+def reference_row(row: str, task: str, scores: pd.DataFrame) -> str:
+    """The simple baseline a row is read against: the best on validation among those that
+    need only the row's modalities (the majority class needs none), other than the row."""
+    needs = set(ROWS[row].modalities)
+    ran = set(scores.loc[scores["task"] == task, "row"])
+    candidates = [name for name, method in METHODS.items() if method.source == SIMPLE and name != row
+                  and name in ran and set(method.row.modalities) <= needs]
+    validation = scores[scores["task"] == task].groupby("row")["validation_accuracy"].mean()
+    return max(candidates, key=lambda name: (validation[name], -list(METHODS).index(name)))
+
+
+def versus_reference(results: Mapping[Cell, dict], tasks: Sequence[Task], n_boot: int = 2000,
+                     metric: str = "accuracy") -> pd.DataFrame:
+    """Each row against its :func:`reference_row` on each task: the difference of seed-mean test
+    ``metric`` with a paired bootstrap 95 % interval over test clips (:func:`metrics.paired_bootstrap_over_seeds`)."""
+    scores = scores_table(results)
+    scorer = {"accuracy": metrics.accuracy, "f1_macro": metrics.f1_macro}[metric]
+    records = []
+    for task in tasks:
+        truth = task.labels("test")
+        predictions = {}
+        for cell, result in results.items():
+            if cell.task == task.name:
+                predictions.setdefault(cell.row, []).append(result["test_predictions"])
+        for row in predictions:
+            if row == "majority":
+                continue
+            reference = reference_row(row, task.name, scores)
+            difference, low, high = metrics.paired_bootstrap_over_seeds(
+                truth, predictions[row], predictions[reference], scorer, n_boot=n_boot)
+            records.append({"row": row, "task": task.name, "reference": reference, "difference": difference,
+                            "low": low, "high": high})
+    return pd.DataFrame(records, columns=["row", "task", "reference", "difference", "low", "high"])
+
+
+def best_per_modalities(scores: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
+    """Per task and modality combination, the row with the best mean test ``metric``."""
+    table = means(scores, metric).stack().rename(metric).reset_index()
+    table["modalities"] = table["row"].map(lambda name: " + ".join(ROWS[name].modalities) or "none")
+    best = table.loc[table.groupby(["task", "modalities"])[metric].idxmax()]
+    return best.set_index(["task", "modalities"])[["row", metric]]
+
+
+def claims(compared: pd.DataFrame, digits: int = 3) -> list[verdicts.Verdict]:
+    """"<row> beats <its simple baseline> on <task>", one verdict per line of :func:`versus_reference`:
+    it holds when the paired 95 % interval of the difference lies above 0."""
+    return [verdicts.interval(f"{line.row} beats {line.reference} on {line.task}", line.difference,
+                              line.low, line.high, "test accuracy difference", digits)
+            for line in compared.itertuples()]

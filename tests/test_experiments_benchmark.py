@@ -1,0 +1,108 @@
+"""The common benchmark: one split and one set of clips per task, rows a task cannot feed shown
+with the reason, baselines read against the best simple baseline of their modalities."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from mer_lib.data.base import MERDataset
+from mer_lib.experiments import benchmark
+from mer_lib.grid import Cell
+
+
+def _dataset(artists, splits, quadrants, **columns) -> MERDataset:
+    table = pd.DataFrame({"track_id": [f"t{i}" for i in range(len(splits))], "split": splits,
+                          "artist": artists, "quadrant": quadrants, **columns})
+    return MERDataset("toy", table, Path("."))
+
+
+def _balanced(n=40, **columns):
+    quadrants = [f"Q{i % 4 + 1}" for i in range(n)]
+    splits = (["train"] * 28 + ["validation"] * 4 + ["test"] * 8)[:n]
+    return quadrants, splits
+
+
+def test_a_task_keeps_the_datasets_split_when_it_keeps_artists_apart():
+    quadrants, splits = _balanced()
+    artists = [f"{s}-{i % 3}" for i, s in enumerate(splits)]  # no artist in two splits
+    task = benchmark.make_task(_dataset(artists, splits, quadrants, lyrics=["la la"] * 40), "quadrant")
+    assert task.table["split"].tolist() == splits
+    assert "own split" in task.split_note
+
+
+def test_a_task_draws_an_artist_disjoint_split_when_the_datasets_split_shares_artists():
+    quadrants, splits = _balanced()
+    artists = [f"a{i % 8}" for i in range(40)]  # every artist in every split
+    task = benchmark.make_task(_dataset(artists, splits, quadrants, lyrics=["la la"] * 40), "quadrant")
+    assert not benchmark.shares_artists(task.table)
+    assert "artist-disjoint split drawn here" in task.split_note
+    assert set(task.table["split"]) == {"train", "validation", "test"}
+
+
+def test_a_modality_few_clips_have_is_left_out_of_the_task_with_its_share():
+    quadrants, splits = _balanced()
+    midi = ["x.mid" if i < 10 else None for i in range(40)]
+    task = benchmark.make_task(_dataset([None] * 40, splits, quadrants, lyrics=["la la"] * 40, midi_path=midi),
+                               "quadrant")
+    assert task.modalities == ("lyrics",) and len(task.table) == 40
+    assert task.left_out == {"midi": "midi for only 25% of the clips"}
+    _, status = benchmark.cells([task], [benchmark.ROWS["symbolic_lr"], benchmark.ROWS["lyrics_tfidf_lr"]], [0])
+    assert status.loc["symbolic_lr", task.name] == "— (midi for only 25% of the clips)"
+    assert status.loc["lyrics_tfidf_lr", task.name] == "runs"
+
+
+def test_cells_cover_every_runnable_row_and_seed_and_nothing_else():
+    quadrants, splits = _balanced()
+    task = benchmark.make_task(_dataset([None] * 40, splits, quadrants, lyrics=["la"] * 40), "quadrant")
+    chosen = [benchmark.ROWS[n] for n in ("majority", "audio_lr", "lyrics_tfidf_lr")]
+    grid, status = benchmark.cells([task], chosen, [0, 1])
+    assert grid == [Cell(r, task.name, s) for r in ("majority", "lyrics_tfidf_lr") for s in (0, 1)]
+    assert status.loc["audio_lr", task.name].startswith("— (lacks audio")
+
+
+def test_an_unknown_label_is_refused_with_the_datasets_targets():
+    quadrants, splits = _balanced()
+    with pytest.raises(ValueError, match="has no 'valence' label"):
+        benchmark.make_task(_dataset([None] * 40, splits, quadrants), "valence")
+
+
+def test_the_majority_baseline_predicts_the_training_splits_most_frequent_class():
+    quadrants, splits = _balanced()
+    quadrants[:3] = ["Q2"] * 3  # Q2 now leads in training
+    task = benchmark.make_task(_dataset([None] * 40, splits, quadrants), "quadrant")
+    validation, test = benchmark.fit_majority(task, 0)
+    assert set(validation) == set(test) == {task.classes.index("Q2")}
+
+
+def test_a_tfidf_row_learns_lyrics_whose_words_name_their_class():
+    quadrants, splits = _balanced()
+    lyrics = [f"word{q} word{q} filler" for q in quadrants]
+    task = benchmark.make_task(_dataset([None] * 40, splits, quadrants, lyrics=lyrics), "quadrant")
+    result = benchmark.run_cell(Cell("lyrics_tfidf_lr", task.name, 0), task)
+    assert result["accuracy"] == 1.0 and result["validation_accuracy"] == 1.0
+    assert result["test_predictions"] == task.labels("test").tolist()
+
+
+def test_a_row_is_read_against_the_best_validation_baseline_within_its_modalities():
+    scores = pd.DataFrame({"row": ["majority", "lyrics_tfidf_lr", "audio_lr"], "task": ["t"] * 3, "seed": [0] * 3,
+                           "validation_accuracy": [0.3, 0.5, 0.9]})
+    assert benchmark.reference_row("lyrics_tfidf_lr", "t", scores) == "majority"   # audio_lr reads audio
+    assert benchmark.reference_row("audio_lr", "t", scores) == "majority"
+
+
+def test_ranks_give_one_to_the_best_mean_and_a_mean_rank_only_to_rows_on_every_task():
+    scores = pd.DataFrame({"row": ["a", "b", "a", "b", "c"], "task": ["x", "x", "y", "y", "x"], "seed": 0,
+                           "accuracy": [0.9, 0.5, 0.4, 0.6, 0.7]})
+    ranking = benchmark.ranks(scores)
+    assert ranking.loc["a", "x"] == 1 and ranking.loc["b", "y"] == 1
+    assert ranking.loc["a", "mean rank"] == 1.5 and np.isnan(ranking.loc["c", "mean rank"])
+
+
+def test_result_scores_name_each_column_by_task_and_metric():
+    scores = pd.DataFrame({"row": ["a"], "task": ["mirex_mm:cluster"], "seed": [0], "accuracy": [0.5], "f1_macro": [0.4]})
+    wide = benchmark.result_scores(scores)
+    assert set(wide.columns) == {"row", "seed", "mirex_mm_cluster_accuracy", "mirex_mm_cluster_f1_macro"}

@@ -74,7 +74,7 @@ def test_the_majority_baseline_predicts_the_training_splits_most_frequent_class(
     quadrants, splits = _balanced()
     quadrants[:3] = ["Q2"] * 3  # Q2 now leads in training
     task = benchmark.make_task(_dataset([None] * 40, splits, quadrants), "quadrant")
-    validation, test = benchmark.fit_majority(task, 0)
+    validation, test = benchmark.fit_majority(task, 0, benchmark.Budget(), {})
     assert set(validation) == set(test) == {task.classes.index("Q2")}
 
 
@@ -82,7 +82,7 @@ def test_a_tfidf_row_learns_lyrics_whose_words_name_their_class():
     quadrants, splits = _balanced()
     lyrics = [f"word{q} word{q} filler" for q in quadrants]
     task = benchmark.make_task(_dataset([None] * 40, splits, quadrants, lyrics=lyrics), "quadrant")
-    result = benchmark.run_cell(Cell("lyrics_tfidf_lr", task.name, 0), task)
+    result = benchmark.run_cell(Cell("lyrics_tfidf_lr", task.name, 0), task, benchmark.Budget())
     assert result["accuracy"] == 1.0 and result["validation_accuracy"] == 1.0
     assert result["test_predictions"] == task.labels("test").tolist()
 
@@ -106,3 +106,12 @@ def test_result_scores_name_each_column_by_task_and_metric():
     scores = pd.DataFrame({"row": ["a"], "task": ["mirex_mm:cluster"], "seed": [0], "accuracy": [0.5], "f1_macro": [0.4]})
     wide = benchmark.result_scores(scores)
     assert set(wide.columns) == {"row", "seed", "mirex_mm_cluster_accuracy", "mirex_mm_cluster_f1_macro"}
+
+
+def test_a_jeon_row_trains_on_a_task_with_a_softmax_over_its_classes(tiny_corpus, one_torch_thread):
+    task = benchmark.make_task(tiny_corpus, "quadrant")
+    budget = benchmark.Budget(max_epochs=1, patience=1, audio_seconds=4.0)
+    result = benchmark.run_cell(Cell("jeon2017_multimodal", task.name, 0), task, budget)
+    assert len(result["test_predictions"]) == len(task.labels("test"))
+    assert set(result["test_predictions"]) <= set(range(len(task.classes))) and len(task.classes) == 4
+    assert 0.0 <= result["accuracy"] <= 1.0

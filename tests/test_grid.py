@@ -9,7 +9,8 @@ import pytest
 from mer_lib import grid
 from mer_lib.experiments import benchmark
 
-ROWS = ("majority", "lyrics_tfidf_lr", "context_tfidf_lr")
+ROWS = ("majority", "lyrics_tfidf_lr", "context_tfidf_lr", "jeon2017_lyrics_cnn")
+BUDGET = benchmark.Budget(max_epochs=2, patience=2)
 
 
 @pytest.fixture(scope="module")
@@ -22,8 +23,8 @@ def _grid(task, seeds=(0, 1)):
 
 
 def _run(task, cells, cache_dir, **options):
-    return grid.run(cells, benchmark.run_cell, cache_dir=cache_dir, inputs=lambda cell: benchmark.cell_inputs(task),
-                    arguments=lambda cell: (task,), progress=False, **options)
+    return grid.run(cells, benchmark.run_cell, cache_dir=cache_dir, inputs=lambda cell: benchmark.cell_inputs(task, BUDGET),
+                    arguments=lambda cell: (task, BUDGET), progress=False, **options)
 
 
 def test_a_grid_on_two_dask_worker_processes_equals_the_same_grid_run_serially(task, tmp_path):

@@ -11,7 +11,9 @@ on Dask. Model selection reads validation only; the test split is read once, by 
 
 The simple baselines are the floors a method must clear: the majority class, a logistic
 regression on audio statistics (EMOPIA's Audio-LR features) or on note statistics
-(Symbolic-LR), and a TF-IDF logistic regression on lyrics or on "title - artist".
+(Symbolic-LR), and a TF-IDF logistic regression on lyrics or on "title - artist". The paper
+rows are those of notebooks 01–05, each with its paper's settings and a softmax head over the
+task's classes where its paper had another task (:attr:`Method.head`).
 
 Notebook: ``06_benchmark_common_data``.
 """
@@ -19,14 +21,15 @@ Notebook: ``06_benchmark_common_data``.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import partial
 from typing import Callable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import torch
 
-from mer_lib import baselines, metrics, verdicts
+from mer_lib import baselines, losses, metrics, train, verdicts
 from mer_lib.data.base import SPLITS, MERDataset
 from mer_lib.data.splits import FEATURE_SOURCES, fresh_split, split_ids, usable_clips
 from mer_lib.data.tables import artist_groups
@@ -34,6 +37,7 @@ from mer_lib.experiments import jeon2017, rows
 from mer_lib.experiments.rows import Row
 from mer_lib.features.pipeline import extract, read_source
 from mer_lib.grid import Cell
+from mer_lib.models import jeon2017 as jeon_networks
 from mer_lib.repro import seed_everything
 
 #: The label a dataset is asked to classify when a profile names none: the first it has.
@@ -49,15 +53,36 @@ METRICS = ("accuracy", "f1_macro")
 
 
 @dataclass(frozen=True)
+class Budget:
+    """What a profile sets for every network row: its CPU budget and excerpt, not its method."""
+
+    max_epochs: int = 15
+    patience: int = 5
+    audio_seconds: float = 10.0  # Jeon's 1024 frames span this excerpt (notebook 01's AUDIO_SECONDS)
+    torch_threads: int = 1
+
+
+#: ``(task, budget, n_jobs, progress) -> {input name: {track_id: array}}``: a row's features.
+Inputs = Callable[["Task", Budget, int, bool], dict]
+
+
+@dataclass(frozen=True)
 class Method:
-    """A benchmark row: what it needs (:class:`~mer_lib.experiments.rows.Row`), how one cell
-    of it is fitted (``fit(task, seed) -> (validation, test)`` class indices), where it comes
-    from, the feature presets it reads, and how its output was adapted to the task."""
+    """A benchmark row.
+
+    Attributes:
+        row: What it needs (:class:`~mer_lib.experiments.rows.Row`).
+        fit: ``fit(task, seed, budget, inputs) -> (validation, test)`` class indices.
+        source: :data:`SIMPLE`, or the key of the paper whose row it is.
+        inputs: Computes its features (cached on disk): run once over all cores before the
+            grid, then read by each cell; ``None`` for a row that reads raw table columns.
+        head: How its output was adapted to a task, where the paper's task differs.
+    """
 
     row: Row
-    fit: Callable[["Task", int], tuple[np.ndarray, np.ndarray]]
+    fit: Callable[["Task", int, Budget, dict], tuple[np.ndarray, np.ndarray]]
     source: str
-    features: tuple[str, ...] = ()
+    inputs: Inputs | None = None
     head: str = ""
 
 
@@ -182,27 +207,34 @@ def task_table(tasks: Sequence[Task]) -> pd.DataFrame:
 
 # ------------------------------------------------------------------------- simple baselines
 
-def _split_arrays(task: Task, values: Mapping[str, object]) -> dict[str, list]:
+def _by_split(task: Task, values: Mapping[str, object]) -> dict[str, list]:
     return {split: [values[t] for t in ids] for split, ids in split_ids(task.table).items()}
 
 
-def fit_majority(task: Task, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def preset_inputs(task: Task, budget: Budget, n_jobs: int, progress: bool, presets: Sequence[str] = ()) -> dict:
+    """``{preset: {track_id: vector}}`` of feature presets over the task's clips."""
+    return {preset: extract(task.table, preset, dataset_name=task.dataset, n_jobs=n_jobs, progress=progress)
+            for preset in presets}
+
+
+def fit_majority(task: Task, seed: int, budget: Budget, inputs: dict) -> tuple[np.ndarray, np.ndarray]:
     """The training split's most frequent class, for every clip."""
     chosen = baselines.majority_class(task.labels("train"))
     return tuple(np.full(len(task.labels(split)), chosen) for split in ("validation", "test"))
 
 
-def fit_feature_lr(task: Task, seed: int, preset: str) -> tuple[np.ndarray, np.ndarray]:
-    """A standardised logistic regression on a feature preset's vectors, ``C`` on validation."""
-    vectors = extract(task.table, preset, dataset_name=task.dataset, n_jobs=1, progress=False)
-    x = {split: np.stack(v) for split, v in _split_arrays(task, vectors).items()}
+def fit_feature_lr(task: Task, seed: int, budget: Budget, inputs: dict) -> tuple[np.ndarray, np.ndarray]:
+    """A standardised logistic regression on a preset's vectors, ``C`` chosen on validation."""
+    (vectors,) = inputs.values()
+    x = {split: np.stack(v) for split, v in _by_split(task, vectors).items()}
     return _predict(baselines.logistic_baseline(x, _labels(task), seed=seed)[0], x)
 
 
-def fit_text_lr(task: Task, seed: int, source: str) -> tuple[np.ndarray, np.ndarray]:
-    """A TF-IDF logistic regression on a text source (``lyrics``, ``context``), ``C`` on validation."""
+def fit_text_lr(task: Task, seed: int, budget: Budget, inputs: dict,
+                source: str = "lyrics") -> tuple[np.ndarray, np.ndarray]:
+    """A TF-IDF logistic regression on a text source (``lyrics``, ``context``), ``C`` chosen on validation."""
     texts = {row["track_id"]: str(read_source(source, row)) for row in task.table.to_dict("records")}
-    x = _split_arrays(task, texts)
+    x = _by_split(task, texts)
     return _predict(baselines.text_logistic_baseline(x, _labels(task), seed=seed)[0], x)
 
 
@@ -215,20 +247,72 @@ def _predict(model, x: Mapping[str, object]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _feature_lr(name: str, modality: str, preset: str) -> Method:
-    return Method(Row(name, modalities=(modality,)), partial(fit_feature_lr, preset=preset), SIMPLE, (preset,))
+    return Method(Row(name, modalities=(modality,)), fit_feature_lr, SIMPLE, partial(preset_inputs, presets=(preset,)))
 
 
 def _text_lr(name: str, source: str) -> Method:
     return Method(Row(name, modalities=(source,)), partial(fit_text_lr, source=source), SIMPLE)
 
 
-METHODS = {method.row.name: method for method in (
+SIMPLE_METHODS = (
     Method(Row("majority"), fit_majority, SIMPLE),
     _feature_lr("audio_lr", "audio", "emopia_audio_lr"),
     _feature_lr("symbolic_lr", "midi", "emopia_symbolic_lr"),
     _text_lr("lyrics_tfidf_lr", "lyrics"),
     _text_lr("context_tfidf_lr", "context"),
-)}
+)
+
+
+# ------------------------------------------------------------------------- Jeon et al. 2017
+
+def jeon2017_inputs(task: Task, budget: Budget, n_jobs: int, progress: bool, reads: Sequence[str] = ()) -> dict:
+    """The inputs of notebook 01: the ``jeon2017_mel`` log-mel whose 1024 frames span the first
+    ``budget.audio_seconds``, and the lyrics' open-class words (``jeon2017_lyrics_words``)."""
+    options = {"dataset_name": task.dataset, "n_jobs": n_jobs, "progress": progress}
+    out = {}
+    if "audio" in reads:
+        hop_length = int(round(budget.audio_seconds * 22050 / jeon_networks.N_FRAMES))
+        out["audio"] = extract(task.table, "jeon2017_mel", seconds=budget.audio_seconds, hop_length=hop_length,
+                               **options)
+    if "lyrics" in reads:
+        out["lyrics"] = extract(task.table, "jeon2017_lyrics_words", max_words=jeon_networks.MAX_WORDS, **options)
+    return out
+
+
+def fit_jeon2017(task: Task, seed: int, budget: Budget, inputs: dict, name: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """Table 1's row ``name`` of notebook 01 with the paper's settings (Adam 1e-3, batch 32, dropout
+    0.2, the epoch of lowest validation loss restored) and a softmax over the task's classes."""
+    row = jeon2017.ROWS[name]
+    ids = split_ids(task.table)
+    arrays = {split: {} for split in SPLITS}
+    if "audio" in inputs:
+        for split, tids in ids.items():
+            arrays[split]["audio"] = np.stack([inputs["audio"][t] for t in tids])
+    vocab_size = None
+    if "lyrics" in inputs:
+        vocabulary, word_ids = jeon2017.encode_lyrics(inputs["lyrics"], ids, jeon_networks.MAX_WORDS)
+        vocab_size = len(vocabulary)
+        for split in SPLITS:
+            arrays[split]["lyrics"] = word_ids[split]
+    targets = {split: task.labels(split).astype(np.float32)[:, None] for split in SPLITS}
+    seed_everything(seed)
+    model = row.build(**jeon2017.build_options(row, vocab_size), n_classes=len(task.classes), dropout=0.2)
+    loaders = jeon2017.loaders(row, arrays, targets, seed=seed, batch_size=32)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    device = torch.device("cpu")
+    result = train.fit_and_test(model, loaders, losses.MultiTaskLoss(0, len(task.classes)), optimizer,
+                                max_epochs=budget.max_epochs, patience=budget.patience,
+                                val_metric=metrics.argmax_accuracy, device=device, select="loss")
+    _, validation = train.predict(result.model, loaders["validation"], device)
+    return validation.argmax(axis=1), result.y_score.argmax(axis=1)
+
+
+def _jeon2017(row: Row) -> Method:
+    return Method(Row(f"jeon2017_{row.name}", modalities=row.modalities), partial(fit_jeon2017, name=row.name), "jeon2017",
+                  partial(jeon2017_inputs, reads=row.inputs), "softmax over the task's classes (paper: polarity)")
+
+
+METHODS = {method.row.name: method for method in (*SIMPLE_METHODS, *map(_jeon2017, jeon2017.ROWS.values()))}
 ROWS = rows.table(*(method.row for method in METHODS.values()))
 
 
@@ -249,24 +333,25 @@ def cells(tasks: Sequence[Task], chosen: Sequence[Row], seeds: Sequence[int]) ->
     return grid, frame
 
 
-def prepare_features(tasks: Sequence[Task], chosen: Sequence[Row], n_jobs: int = -1, progress: bool = True) -> pd.DataFrame:
-    """Compute the chosen rows' features for every task here, in parallel, into the on-disk
-    cache the grid's workers then read; one line per (task, preset) with the clip count."""
+def prepare_features(tasks: Sequence[Task], chosen: Sequence[Row], budget: Budget, n_jobs: int = -1,
+                     progress: bool = True) -> pd.DataFrame:
+    """Compute the chosen rows' features for every task here, over ``n_jobs`` processes, into
+    the on-disk cache the grid's cells then read; one line per (task, row) with its inputs."""
     records = []
     for task in tasks:
-        presets = dict.fromkeys(p for row in chosen if set(row.modalities) <= set(task.modalities)
-                                for p in METHODS[row.name].features)
-        for preset in presets:
-            found = extract(task.table, preset, dataset_name=task.dataset, n_jobs=n_jobs, progress=progress)
-            records.append({"task": task.name, "features": preset, "clips": len(found)})
-    return pd.DataFrame(records, columns=["task", "features", "clips"])
+        for row in chosen:
+            method = METHODS[row.name]
+            if method.inputs is not None and set(row.modalities) <= set(task.modalities):
+                found = method.inputs(task, budget, n_jobs, progress)
+                records.append({"task": task.name, "row": row.name,
+                                "inputs": ", ".join(f"{k}: {len(v)} clips" for k, v in found.items())})
+    return pd.DataFrame(records, columns=["task", "row", "inputs"])
 
 
 def origins(chosen: Sequence[Row]) -> pd.DataFrame:
-    """Per row: where it comes from, what it needs, its features and its head on these tasks."""
+    """Per row: where it comes from, what it needs and its head on these tasks."""
     return pd.DataFrame([{"row": row.name, "source": METHODS[row.name].source,
                           "needs": " + ".join(row.modalities) or "nothing",
-                          "features": ", ".join(METHODS[row.name].features) or "—",
                           "head": METHODS[row.name].head or "its own"} for row in chosen]).set_index("row")
 
 
@@ -279,19 +364,22 @@ def result_scores(scores: pd.DataFrame) -> pd.DataFrame:
     return wide.reset_index().rename_axis(columns=None)
 
 
-def cell_inputs(task: Task) -> dict:
-    """What determines a cell of ``task`` besides the cell and the code: the task's data."""
-    return {"task": task.fingerprint(), "classes": list(map(str, task.classes))}
+def cell_inputs(task: Task, budget: Budget) -> dict:
+    """What determines a cell of ``task`` besides the cell and the code: the data and the budget."""
+    return {"task": task.fingerprint(), "classes": list(map(str, task.classes)), "budget": asdict(budget)}
 
 
-def run_cell(cell: Cell, task: Task) -> dict:
+def run_cell(cell: Cell, task: Task, budget: Budget) -> dict:
     """Fit one row on one task with one seed; score its validation and test predictions.
 
     Returns:
         ``{"validation_accuracy", "accuracy", "f1_macro", "test_predictions"}`` (class indices).
     """
-    seed_everything(cell.seed)
-    validation, test = METHODS[cell.row].fit(task, cell.seed)
+    method = METHODS[cell.row]
+    with train.torch_threads(budget.torch_threads):
+        inputs = method.inputs(task, budget, 1, False) if method.inputs is not None else {}
+        seed_everything(cell.seed)
+        validation, test = method.fit(task, cell.seed, budget, inputs)
     truth = task.labels("test")
     return {"validation_accuracy": metrics.accuracy(task.labels("validation"), validation),
             "accuracy": metrics.accuracy(truth, test), "f1_macro": metrics.f1_macro(truth, test),

@@ -115,3 +115,12 @@ def test_a_jeon_row_trains_on_a_task_with_a_softmax_over_its_classes(tiny_corpus
     assert len(result["test_predictions"]) == len(task.labels("test"))
     assert set(result["test_predictions"]) <= set(range(len(task.classes))) and len(task.classes) == 4
     assert 0.0 <= result["accuracy"] <= 1.0
+
+
+@pytest.mark.parametrize("row", ["zhao2022_hcman", "zhao2022_delbouys2018", "zhao2022_context_only"])
+def test_a_zhao2022_row_trains_on_a_task_with_a_classification_layer_over_its_classes(row, tiny_corpus, one_torch_thread):
+    task = benchmark.make_task(tiny_corpus, "quadrant")
+    budget = benchmark.Budget(max_epochs=1, patience=1, audio_seconds=4.0, train_crop_frames=64)
+    result = benchmark.run_cell(Cell(row, task.name, 0), task, budget)
+    assert len(result["test_predictions"]) == len(task.labels("test"))
+    assert set(result["test_predictions"]) <= set(range(len(task.classes)))

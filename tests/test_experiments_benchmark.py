@@ -124,3 +124,21 @@ def test_a_zhao2022_row_trains_on_a_task_with_a_classification_layer_over_its_cl
     result = benchmark.run_cell(Cell(row, task.name, 0), task, budget)
     assert len(result["test_predictions"]) == len(task.labels("test"))
     assert set(result["test_predictions"]) <= set(range(len(task.classes)))
+
+
+@pytest.mark.parametrize("row", ["mmer_analysis_comments", "mmer_analysis_audio_lyrics"])
+def test_an_mmer_analysis_row_trains_on_a_task_with_an_output_per_class(row, tiny_corpus, one_torch_thread):
+    task = benchmark.make_task(tiny_corpus, "quadrant")
+    budget = benchmark.Budget(max_epochs=1, patience=1, audio_seconds=6.0)
+    result = benchmark.run_cell(Cell(row, task.name, 0), task, budget)
+    assert len(result["test_predictions"]) == len(task.labels("test"))
+    assert set(result["test_predictions"]) <= set(range(len(task.classes)))
+
+
+@pytest.mark.parametrize("row", ["rajamani2020_sa_layer3", "rajamani2020_fusion_sa3_arelu"])
+def test_a_rajamani_row_classifies_with_a_softmax_and_a_fusion_averages_its_members(row, tiny_corpus, one_torch_thread):
+    task = benchmark.make_task(tiny_corpus, "quadrant")
+    budget = benchmark.Budget(max_epochs=1, patience=1, audio_seconds=6.0)
+    result = benchmark.run_cell(Cell(row, task.name, 0), task, budget)
+    assert len(result["test_predictions"]) == len(task.labels("test"))
+    assert set(result["test_predictions"]) <= set(range(len(task.classes)))

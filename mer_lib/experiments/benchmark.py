@@ -33,12 +33,13 @@ from mer_lib import baselines, losses, metrics, train, verdicts
 from mer_lib.data.base import SPLITS, MERDataset
 from mer_lib.data.splits import FEATURE_SOURCES, fresh_split, split_ids, usable_clips
 from mer_lib.data.tables import artist_groups
-from mer_lib.experiments import jeon2017, rows, zhao2022
+from mer_lib.experiments import jeon2017, mmer_analysis, rajamani2020, rows, zhao2022
 from mer_lib.experiments.rows import Row
 from mer_lib.features import text, word2vec
 from mer_lib.features.pipeline import extract, read_source
 from mer_lib.grid import Cell
-from mer_lib.models import jeon2017 as jeon_networks
+from mer_lib.models import jeon2017 as jeon_networks, mmer_analysis as mmer_networks
+from mer_lib.models.blocks import late_fusion
 from mer_lib.repro import seed_everything
 
 #: The label a dataset is asked to classify when a profile names none: the first it has.
@@ -248,6 +249,21 @@ def _predict(model, x: Mapping[str, object]) -> tuple[np.ndarray, np.ndarray]:
     return model.predict(x["validation"]), model.predict(x["test"])
 
 
+def _fit_classifier(model, loaders: Mapping, optimizer, n_classes: int, max_epochs: int, patience: int,
+                    val_metric, select: str) -> tuple[np.ndarray, np.ndarray]:
+    """Train with cross-entropy over ``n_classes`` (on the CPU), restore the selected epoch and
+    return the class logits of every validation and test clip."""
+    device = torch.device("cpu")
+    result = train.fit_and_test(model, loaders, losses.MultiTaskLoss(0, n_classes), optimizer, max_epochs=max_epochs,
+                                patience=patience, val_metric=val_metric, device=device, select=select)
+    _, validation = train.predict(result.model, loaders["validation"], device)
+    return validation, result.y_score
+
+
+def _classes(scores: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    return tuple(s.argmax(axis=1) for s in scores)
+
+
 def _feature_lr(name: str, modality: str, preset: str) -> Method:
     return Method(Row(name, modalities=(modality,)), fit_feature_lr, SIMPLE, partial(preset_inputs, presets=(preset,)))
 
@@ -301,8 +317,8 @@ def fit_jeon2017(task: Task, seed: int, budget: Budget, inputs: dict, name: str 
     model = row.build(**jeon2017.build_options(row, vocab_size), n_classes=len(task.classes), dropout=0.2)
     loaders = jeon2017.loaders(row, arrays, targets, seed=seed, batch_size=32)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    return _fit_classifier(model, loaders, optimizer, len(task.classes), budget.max_epochs, budget.patience,
-                           metrics.argmax_accuracy, "loss")
+    return _classes(_fit_classifier(model, loaders, optimizer, len(task.classes), budget.max_epochs, budget.patience,
+                                    metrics.argmax_accuracy, "loss"))
 
 
 def _jeon2017(row: Row) -> Method:
@@ -363,8 +379,8 @@ def fit_zhao2022(task: Task, seed: int, budget: Budget, inputs: dict, name: str 
     epochs, patience = budget.max_epochs, budget.patience
     if name == "context_only":
         epochs, patience = epochs * ZHAO2022["context_epoch_factor"], patience + ZHAO2022["context_extra_patience"]
-    return _fit_classifier(model, loaders, optimizer, n_classes, epochs, patience, metrics.selection_metric(0, True),
-                           "metric")
+    return _classes(_fit_classifier(model, loaders, optimizer, n_classes, epochs, patience,
+                                    metrics.selection_metric(0, True), "metric"))
 
 
 def _zhao2022(row: Row) -> Method:
@@ -373,19 +389,114 @@ def _zhao2022(row: Row) -> Method:
                   "its classification layer alone (paper: V/A regression and 4Q)")
 
 
-def _fit_classifier(model, loaders: Mapping, optimizer, n_classes: int, max_epochs: int, patience: int,
-                    val_metric, select: str) -> tuple[np.ndarray, np.ndarray]:
-    """Train with cross-entropy over ``n_classes`` (on the CPU), restore the selected epoch and
-    return the argmax class of every validation and test clip."""
-    device = torch.device("cpu")
-    result = train.fit_and_test(model, loaders, losses.MultiTaskLoss(0, n_classes), optimizer, max_epochs=max_epochs,
-                                patience=patience, val_metric=val_metric, device=device, select=select)
-    _, validation = train.predict(result.model, loaders["validation"], device)
-    return validation.argmax(axis=1), result.y_score.argmax(axis=1)
+# ------------------------------------------------------------------- the mmer_analysis project
+
+#: Notebook 05's settings (its demo profile): words and Word2Vec vectors (trained on the task's
+#: training texts, crops and vectors drawn with seed 0 as there with ``SEEDS[0]``), filters,
+#: SGD with momentum and L2, batches of 64, frozen branch convolutions in a fusion.
+MMER_ANALYSIS = {"max_words": 500, "word_dim": 300, "word2vec_epochs": 50, "skip_gram": True, "channels": 32,
+                 "freeze": True, "batch_size": 64, "learning_rate": 0.003, "momentum": 0.9, "weight_decay": 1e-4,
+                 "data_seed": 0}
+
+
+def mmer_analysis_inputs(task: Task, budget: Budget, n_jobs: int, progress: bool, reads: Sequence[str] = ()) -> dict:
+    """The inputs of notebook 05, ``{modality: {split: array}}``: MFCCs of the excerpt (a random
+    ``budget.audio_seconds`` crop, 3 s of every 5 s) and Word2Vec sequences of lyrics or comments."""
+    settings, ids = MMER_ANALYSIS, split_ids(task.table)
+    options = {"dataset_name": task.dataset, "n_jobs": n_jobs, "progress": progress}
+    out = {}
+    if "audio" in reads:
+        out["audio"] = mmer_analysis.audio_inputs(task.table, ids, budget.audio_seconds, seed=settings["data_seed"],
+                                                  **options)
+    for modality in [m for m in mmer_analysis.WORD_PRESETS if m in reads]:
+        _, words, vectors = mmer_analysis.word_sequences(
+            task.table.assign(duplicate=0), modality, ids["train"], max_words=settings["max_words"],
+            dim=settings["word_dim"], word2vec_epochs=settings["word2vec_epochs"], skip_gram=settings["skip_gram"],
+            synonym_fraction=0.0, seed=settings["data_seed"], **options)
+        out[modality] = {split: mmer_analysis.embed_words(words, vectors, tids, settings["max_words"])
+                         for split, tids in ids.items()}
+    return out
+
+
+def fit_mmer_analysis(task: Task, seed: int, budget: Budget, inputs: dict, name: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """The row ``name`` of notebook 05 with its settings (:data:`MMER_ANALYSIS`), an output per
+    class, the epoch of best validation accuracy restored. A fusion first trains, with the same
+    seed, the branches it copies (as the branch cells do: the grid's cells stay independent)."""
+    settings, n_classes = MMER_ANALYSIS, len(task.classes)
+    frames = (inputs["audio"]["train"].shape[-1] if "audio" in inputs
+              else mmer_analysis.excerpt_frames(budget.audio_seconds))
+    sizes = {"frames": frames, "words": settings["max_words"], "dim": settings["word_dim"],
+             "channels": settings["channels"], "freeze": settings["freeze"],
+             "audio_channels": mmer_networks.paper_share_audio_channels(frames, settings["max_words"], settings["channels"])}
+    targets = {split: task.labels(split).astype(np.float32)[:, None] for split in SPLITS}
+    row, trained = mmer_analysis.ROWS[name], {}
+    for part in mmer_analysis.training_order([*(mmer_analysis.ROWS[r] for r in row.reuses), row]):
+        seed_everything(seed)
+        model = part.build(**mmer_analysis.model_options(part, trained, **sizes), n_outputs=n_classes)
+        loaders = mmer_analysis.loaders(part, inputs, targets, seed=seed, batch_size=settings["batch_size"])
+        optimizer = torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=settings["learning_rate"],
+                                    momentum=settings["momentum"], weight_decay=settings["weight_decay"])
+        predicted = _fit_classifier(model, loaders, optimizer, n_classes, budget.max_epochs, budget.patience,
+                                    metrics.argmax_accuracy, "metric")
+        trained[part.name] = model
+    return _classes(predicted)
+
+
+def _mmer_analysis(row: Row) -> Method:
+    return Method(Row(f"mmer_analysis_{row.name}", modalities=row.modalities), partial(fit_mmer_analysis, name=row.name),
+                  "mmer_analysis", partial(mmer_analysis_inputs, reads=row.inputs),
+                  "an output per class, cross-entropy (paper: V/A regression)")
+
+
+# ----------------------------------------------------------------------- Rajamani et al. 2020
+
+#: Notebook 02's demo settings: a quarter of the paper's layer widths, Adam 1e-3 (the paper:
+#: 1e-4, for a longer budget), batches of 16, the MTG-Jamendo mel front end (12 kHz, hop 256).
+RAJAMANI2020 = {"channels": (16, 32, 32, 32, 16), "learning_rate": 1e-3, "batch_size": 16, "sr": 12000, "hop_length": 256}
+
+
+def rajamani2020_frames(budget: Budget) -> int:
+    """Input frames of the ``budget.audio_seconds`` excerpt (at least 320: the time pools need them)."""
+    return max(320, int(round(budget.audio_seconds * RAJAMANI2020["sr"] / RAJAMANI2020["hop_length"])))
+
+
+def rajamani2020_inputs(task: Task, budget: Budget, n_jobs: int, progress: bool) -> dict:
+    """``{"mel": {track_id: (96, frames)}}``: the ``rajamani2020_mel`` log-mel of the excerpt."""
+    return {"mel": extract(task.table, "rajamani2020_mel", n_frames=rajamani2020_frames(budget),
+                           dataset_name=task.dataset, n_jobs=n_jobs, progress=progress)}
+
+
+def fit_rajamani2020(task: Task, seed: int, budget: Budget, inputs: dict, name: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """The row ``name`` of notebook 02's Table 1 as a single-label classifier: its network with a
+    softmax over the task's classes, the epoch of best validation accuracy restored; a late
+    fusion averages the class probabilities of its members, trained here with the same seed."""
+    row, n_classes = rajamani2020.ROWS[name], len(task.classes)
+    x = np.stack([inputs["mel"][t] for t in task.table["track_id"]])
+    positions = rajamani2020.split_indices(task.table)
+    y = np.zeros((len(task.table), 1), np.float32)
+    for split, where in positions.items():
+        y[where, 0] = task.labels(split)
+    probabilities = []
+    for member in rajamani2020.members(row):
+        seed_everything(seed)
+        model = rajamani2020.ROWS[member].build(n_tags=n_classes, channels=RAJAMANI2020["channels"], sigmoid=False)
+        loaders = rajamani2020.loaders(x, y, positions, seed=seed, batch_size=RAJAMANI2020["batch_size"])
+        optimizer = torch.optim.Adam(model.parameters(), lr=RAJAMANI2020["learning_rate"])
+        scores = _fit_classifier(model, loaders, optimizer, n_classes, budget.max_epochs, budget.patience,
+                                 metrics.argmax_accuracy, "metric")
+        probabilities.append([torch.softmax(torch.as_tensor(s), dim=1).numpy() for s in scores])
+    return tuple(late_fusion(*parts).argmax(axis=1) for parts in zip(*probabilities))
+
+
+def _rajamani2020(row: Row) -> Method:
+    return Method(Row(f"rajamani2020_{row.name}", modalities=("audio",)), partial(fit_rajamani2020, name=row.name),
+                  "rajamani2020", rajamani2020_inputs, "a softmax over the task's classes (paper: 56 sigmoid tags)")
 
 
 METHODS = {method.row.name: method for method in (*SIMPLE_METHODS, *map(_jeon2017, jeon2017.ROWS.values()),
-                                                       *map(_zhao2022, zhao2022.ROWS.values()))}
+                                                       *map(_zhao2022, zhao2022.ROWS.values()),
+                                                       *map(_mmer_analysis, mmer_analysis.ROWS.values()),
+                                                       *map(_rajamani2020, rajamani2020.ROWS.values()))}
 ROWS = rows.table(*(method.row for method in METHODS.values()))
 
 

@@ -142,3 +142,18 @@ def test_a_rajamani_row_classifies_with_a_softmax_and_a_fusion_averages_its_memb
     result = benchmark.run_cell(Cell(row, task.name, 0), task, budget)
     assert len(result["test_predictions"]) == len(task.labels("test"))
     assert set(result["test_predictions"]) <= set(range(len(task.classes)))
+
+
+@pytest.mark.parametrize("row", ["zhao2023_symbolic_only", "zhao2023_lstm_attn", "zhao2023_short_chunk_resnet"])
+def test_a_zhao2023_row_reads_its_outputs_as_the_tasks_quadrants(row, tiny_corpus, one_torch_thread):
+    task = benchmark.make_task(tiny_corpus, "quadrant")
+    budget = benchmark.Budget(max_epochs=1, patience=1, audio_seconds=4.0)
+    result = benchmark.run_cell(Cell(row, task.name, 0), task, budget)
+    assert len(result["test_predictions"]) == len(task.labels("test"))
+    assert set(result["test_predictions"]) <= set(range(4))
+
+
+def test_a_zhao2023_row_is_not_run_on_a_task_that_is_not_quadrants(tiny_corpus):
+    task = benchmark.make_task(tiny_corpus, "polarity")
+    _, status = benchmark.cells([task], [benchmark.ROWS["zhao2023_tone_only"]], [0])
+    assert status.loc["zhao2023_tone_only", task.name] == "— (lacks quadrant)"

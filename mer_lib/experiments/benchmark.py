@@ -33,7 +33,7 @@ from mer_lib import baselines, losses, metrics, train, verdicts
 from mer_lib.data.base import SPLITS, MERDataset
 from mer_lib.data.splits import FEATURE_SOURCES, fresh_split, split_ids, usable_clips
 from mer_lib.data.tables import artist_groups
-from mer_lib.experiments import jeon2017, mmer_analysis, rajamani2020, rows, zhao2022
+from mer_lib.experiments import jeon2017, mmer_analysis, rajamani2020, rows, zhao2022, zhao2023
 from mer_lib.experiments.rows import Row
 from mer_lib.features import text, word2vec
 from mer_lib.features.pipeline import extract, read_source
@@ -493,10 +493,66 @@ def _rajamani2020(row: Row) -> Method:
                   "rajamani2020", rajamani2020_inputs, "a softmax over the task's classes (paper: 56 sigmoid tags)")
 
 
+# ------------------------------------------------------------------------ Zhao & Yoshii 2023
+
+#: Notebook 03's demo settings (one recipe for its networks): training windows of 64 tokens or
+#: 5 s of frames, evaluation over 256 tokens or the excerpt in consecutive windows (outputs
+#: averaged), 2 short chunks for the ResNet (32 base channels), Adam 1e-3 with L2 1e-4, a
+#: cosine schedule, batches of 16, the epoch of best validation 4Q accuracy restored.
+ZHAO2023 = {"token_window": 64, "max_tokens": 256, "frame_window_seconds": 5.0, "max_chunks": 2,
+            "resnet_channels": 32, "batch_size": 16, "learning_rate": 1e-3, "weight_decay": 1e-4,
+            "schedule": "cosine", "mixed_precision": True}
+#: The networks of notebook 03 trained on their own (its linear rows are the simple baselines here).
+ZHAO2023_ROWS = ("symbolic_only", "harmony_only", "tone_only", "lstm_attn", "short_chunk_resnet")
+
+
+def zhao2023_recipe(budget: Budget) -> zhao2023.Recipe:
+    """Notebook 03's recipe (:data:`ZHAO2023`) with the benchmark's epochs and excerpt."""
+    settings, frames_per_second = ZHAO2023, 22050 / 512
+    frame_window = int(settings["frame_window_seconds"] * frames_per_second) + 1
+    max_frames = int(budget.audio_seconds * frames_per_second) + 1
+    return zhao2023.Recipe(
+        learning_rate=settings["learning_rate"], weight_decay=settings["weight_decay"], max_epochs=budget.max_epochs,
+        patience=budget.patience, schedule=settings["schedule"], batch_size=settings["batch_size"],
+        train_lengths={"tokens": settings["token_window"], "chroma": frame_window, "mfcc": frame_window, "mel_chunks": 1},
+        eval_lengths={"tokens": settings["max_tokens"], "chroma": max_frames, "mfcc": max_frames,
+                      "mel_chunks": settings["max_chunks"]},
+        settings={"token_window": settings["token_window"], "frame_window": frame_window,
+                  "mixed_precision": settings["mixed_precision"], "resnet_channels": settings["resnet_channels"]})
+
+
+def zhao2023_inputs(task: Task, budget: Budget, n_jobs: int, progress: bool, reads: Sequence[str] = ()) -> dict:
+    """The inputs of notebook 03 (:data:`mer_lib.experiments.zhao2023.INPUT_FEATURES`), audio read
+    over the first ``budget.audio_seconds``."""
+    return zhao2023.extract_inputs(task.table, reads, excerpt_seconds=budget.audio_seconds,
+                                   dataset_name=task.dataset, n_jobs=n_jobs, progress=progress)
+
+
+def fit_zhao2023(task: Task, seed: int, budget: Budget, inputs: dict, name: str = "") -> tuple[np.ndarray, np.ndarray]:
+    """The network row ``name`` of notebook 03 with its recipe (:func:`zhao2023_recipe`); its
+    outputs (V/A probabilities or 4 classes) read as quadrants, so it runs on quadrant tasks."""
+    row, recipe = zhao2023.ROWS[name], zhao2023_recipe(budget)
+    table = task.table.assign(quadrant=task.table["label"])
+    device = torch.device("cpu")
+    result = zhao2023.fit_row(row, table, inputs, seed=seed, recipe=recipe, device=device)
+    reader = zhao2023.windowed(row, result.model, **recipe.settings)
+    validation_loader = zhao2023.loaders(row, table, inputs, seed=seed, **recipe.loader_options)["validation"]
+    _, validation = train.predict(reader, validation_loader, device)
+    index = {c: i for i, c in enumerate(task.classes)}
+    return tuple(np.array([index[q] for q in metrics.output_quadrants(s)]) for s in (validation, result.y_score))
+
+
+def _zhao2023(name: str) -> Method:
+    row = zhao2023.ROWS[name]
+    return Method(Row(f"zhao2023_{name}", modalities=row.modalities, targets=("quadrant",)),
+                  partial(fit_zhao2023, name=name), "zhao2023", partial(zhao2023_inputs, reads=row.inputs))
+
+
 METHODS = {method.row.name: method for method in (*SIMPLE_METHODS, *map(_jeon2017, jeon2017.ROWS.values()),
                                                        *map(_zhao2022, zhao2022.ROWS.values()),
                                                        *map(_mmer_analysis, mmer_analysis.ROWS.values()),
-                                                       *map(_rajamani2020, rajamani2020.ROWS.values()))}
+                                                       *map(_rajamani2020, rajamani2020.ROWS.values()),
+                                                       *map(_zhao2023, ZHAO2023_ROWS))}
 ROWS = rows.table(*(method.row for method in METHODS.values()))
 
 
@@ -506,7 +562,7 @@ def cells(tasks: Sequence[Task], chosen: Sequence[Row], seeds: Sequence[int]) ->
     """The grid's cells, and a (row × task) table saying which run and why the others do not."""
     grid, status = [], {}
     for task in tasks:
-        ran, table = rows.runnable(chosen, task.modalities, (), dataset=task.name, require_one=False)
+        ran, table = rows.runnable(chosen, task.modalities, (task.label,), dataset=task.name, require_one=False)
         for name, why in table["status"].items():
             lacking = [m for m in ROWS[name].modalities if m in task.left_out]
             status[(name, task.name)] = f"— ({task.left_out[lacking[0]]})" if lacking else (

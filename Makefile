@@ -61,9 +61,10 @@ real: $(SETUP_STAMP)  ## run every real-data profile whose data is under MER_DAT
 	@echo "MER_DATA_HOME=$(MER_DATA_HOME)"
 	$(PY) -m mer_lib.runner --real
 
-bench: $(SETUP_STAMP)  ## feature-extraction speed targets and bucketed vs padded training batches (reports/bench/)
+bench: $(SETUP_STAMP)  ## feature extraction, bucketed vs padded batches, the benchmark grid on 1 and 2 Dask workers (reports/bench/)
 	$(PY) -m benchmarks.features
 	$(PY) -m benchmarks.training
+	$(PY) -m benchmarks.grid_workers
 
 bench-reproduce: $(SETUP_STAMP)  ## time a cold `make reports` (2 at a time and serially) and `make verify`
 	$(PY) -m benchmarks.reproduce

@@ -436,8 +436,9 @@ def real_profiles() -> list[tuple[str, str]]:
 def real_profile_available(notebook: str, profile: str) -> tuple[bool, str]:
     """Whether the data a real profile needs is present under its data home.
 
-    A profile needs its ``DATASET`` when that is a real dataset; a profile that surveys real
-    datasets (``REAL_DATASETS``: a list of names or ``"all"``) needs at least one of them. A
+    A profile needs its ``DATASET`` when that is a real dataset, and every real dataset of a
+    grid's ``DATASETS``; a profile that surveys real datasets (``REAL_DATASETS``: a list of
+    names or ``"all"``) needs at least one of them. A
     profile with ``NEEDS_ACCELERATOR: true`` (a full recipe sized for a GPU, e.g. notebook 03's
     ``emopia_full``) also needs a CUDA device: ``make real`` skips it on a CPU-only machine.
     """
@@ -450,6 +451,12 @@ def real_profile_available(notebook: str, profile: str) -> tuple[bool, str]:
     if name in data.real_names():
         ok = data.is_available(name, home)
         return ok, f"dataset {name!r} {'found' if ok else 'not found'} under {data.resolve_data_home(home)}"
+    grid = [n for n in values.get("DATASETS") or {} if n in data.real_names()]
+    if grid:
+        missing = [n for n in grid if not data.is_available(n, home)]
+        where = data.resolve_data_home(home)
+        return not missing, (f"datasets {missing} not found under {where}" if missing
+                             else f"datasets {grid} found under {where}")
     wanted = values.get("REAL_DATASETS")
     if wanted:
         names = data.real_names() if wanted == "all" else list(wanted)

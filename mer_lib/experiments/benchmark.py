@@ -28,6 +28,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 import torch
+from scipy import stats
 
 from mer_lib import baselines, losses, metrics, train, verdicts
 from mer_lib.data.base import SPLITS, MERDataset
@@ -707,3 +708,38 @@ def claims(compared: pd.DataFrame, digits: int = 3) -> list[verdicts.Verdict]:
     return [verdicts.interval(f"{line.row} beats {line.reference} on {line.task}", line.difference,
                               line.low, line.high, "test accuracy difference", digits)
             for line in compared.itertuples()]
+
+
+def readings(scores: pd.DataFrame, compared: pd.DataFrame, top: int = 3, digits: int = 3) -> list[str]:
+    """The sentences that read the results, from the numbers: per task its ``top`` rows (mean ±
+    std of test accuracy over seeds) and the network rows that do not beat their simple baseline."""
+    out = []
+    grouped = scores.groupby(["task", "row"])["accuracy"]
+    mean, std = grouped.mean(), grouped.std(ddof=1).fillna(0.0)
+    for task in dict.fromkeys(scores["task"]):
+        best = mean[task].sort_values(ascending=False).head(top)
+        listed = ", ".join(f"{row} {value:.{digits}f} ± {std[task][row]:.{digits}f}" for row, value in best.items())
+        out.append(f"{task}: the best rows are {listed}.")
+        lines = compared[(compared["task"] == task) & compared["row"].map(lambda r: METHODS[r].source != SIMPLE)]
+        failing = lines[lines["low"] <= 0]
+        if len(lines):
+            out.append(f"{task}: {len(failing)} of {len(lines)} network rows do not beat their simple baseline "
+                       f"(95 % interval reaching 0 or below)" + (f": {', '.join(failing['row'])}." if len(failing) else "."))
+    return out
+
+
+def critical_difference(ranking: pd.DataFrame, alpha: float = 0.05) -> tuple[pd.Series, float, int]:
+    """Mean ranks of the rows that ran on every task, and the Nemenyi critical difference: two
+    rows whose mean ranks differ by less are not told apart over these tasks (Demšar, JMLR 2006).
+
+    Returns:
+        ``(mean rank per row, best first; critical difference; number of tasks)``.
+    """
+    complete = ranking.drop(columns="mean rank").dropna()
+    if complete.empty:
+        raise ValueError("no row ran on every task: a critical difference needs common rows")
+    k, n = complete.shape
+    # Re-rank among the common rows only: the ranks of the Friedman/Nemenyi test.
+    ranks = complete.rank(ascending=True, method="average").mean(axis=1).sort_values()
+    q = stats.studentized_range.ppf(1 - alpha, k, np.inf) / np.sqrt(2) if k > 1 else 0.0
+    return ranks, float(q * np.sqrt(k * (k + 1) / (6 * n))), n

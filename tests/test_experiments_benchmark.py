@@ -157,3 +157,22 @@ def test_a_zhao2023_row_is_not_run_on_a_task_that_is_not_quadrants(tiny_corpus):
     task = benchmark.make_task(tiny_corpus, "polarity")
     _, status = benchmark.cells([task], [benchmark.ROWS["zhao2023_tone_only"]], [0])
     assert status.loc["zhao2023_tone_only", task.name] == "— (lacks quadrant)"
+
+
+def test_the_critical_difference_is_nemenyis_for_the_rows_that_ran_on_every_task():
+    scores = pd.DataFrame({"row": ["a", "b", "c"] * 2 + ["d"], "task": ["x"] * 3 + ["y"] * 3 + ["x"], "seed": 0,
+                           "accuracy": [0.9, 0.5, 0.7, 0.8, 0.6, 0.4, 0.95]})
+    mean_ranks, cd, n_tasks = benchmark.critical_difference(benchmark.ranks(scores))
+    assert list(mean_ranks.index) == ["a", "b", "c"] and n_tasks == 2   # d ran on one task only
+    assert mean_ranks["a"] == 1.0 and mean_ranks["b"] == mean_ranks["c"] == 2.5
+    assert cd == pytest.approx(3.314 / np.sqrt(2) * np.sqrt(3 * 4 / (6 * 2)), abs=1e-3)
+
+
+def test_readings_name_the_best_rows_and_the_networks_that_do_not_beat_their_baseline():
+    scores = pd.DataFrame({"row": ["majority", "jeon2017_audio_cnn", "audio_lr"], "task": "t", "seed": 0,
+                           "accuracy": [0.25, 0.40, 0.50]})
+    compared = pd.DataFrame({"row": ["jeon2017_audio_cnn", "audio_lr"], "task": "t", "reference": "majority",
+                             "difference": [0.15, 0.25], "low": [-0.01, 0.1], "high": [0.3, 0.4]})
+    first, second = benchmark.readings(scores, compared, top=2)
+    assert first == "t: the best rows are audio_lr 0.500 ± 0.000, jeon2017_audio_cnn 0.400 ± 0.000."
+    assert second.startswith("t: 1 of 1 network rows do not beat their simple baseline") and "jeon2017_audio_cnn" in second

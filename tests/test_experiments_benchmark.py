@@ -144,7 +144,7 @@ def test_a_rajamani_row_classifies_with_a_softmax_and_a_fusion_averages_its_memb
     assert set(result["test_predictions"]) <= set(range(len(task.classes)))
 
 
-@pytest.mark.parametrize("row", ["zhao2023_symbolic_only", "zhao2023_lstm_attn", "zhao2023_short_chunk_resnet"])
+@pytest.mark.parametrize("row", ["zhao2023_symbolic_only", "zhao2023_lstm_attn", "zhao2023_short_chunk_resnet", "zhao2023_full"])
 def test_a_zhao2023_row_reads_its_outputs_as_the_tasks_quadrants(row, tiny_corpus, one_torch_thread):
     task = benchmark.make_task(tiny_corpus, "quadrant")
     budget = benchmark.Budget(max_epochs=1, patience=1, audio_seconds=4.0)

@@ -171,8 +171,20 @@ def test_the_critical_difference_is_nemenyis_for_the_rows_that_ran_on_every_task
 def test_readings_name_the_best_rows_and_the_networks_that_do_not_beat_their_baseline():
     scores = pd.DataFrame({"row": ["majority", "jeon2017_audio_cnn", "audio_lr"], "task": "t", "seed": 0,
                            "accuracy": [0.25, 0.40, 0.50]})
-    compared = pd.DataFrame({"row": ["jeon2017_audio_cnn", "audio_lr"], "task": "t", "reference": "majority",
-                             "difference": [0.15, 0.25], "low": [-0.01, 0.1], "high": [0.3, 0.4]})
+    compared = pd.DataFrame({"question": "baseline", "row": ["jeon2017_audio_cnn", "audio_lr"], "task": "t",
+                             "reference": "majority", "difference": [0.15, 0.25], "low": [-0.01, 0.1], "high": [0.3, 0.4]})
     first, second = benchmark.readings(scores, compared, top=2)
     assert first == "t: the best rows are audio_lr 0.500 ± 0.000, jeon2017_audio_cnn 0.400 ± 0.000."
     assert second.startswith("t: 1 of 1 network rows do not beat their simple baseline") and "jeon2017_audio_cnn" in second
+
+
+def test_a_task_asks_baselines_fusions_and_lyrics_against_audio_with_references_chosen_on_validation():
+    names = ["majority", "audio_lr", "lyrics_tfidf_lr", "jeon2017_audio_cnn", "jeon2017_lyrics_cnn", "jeon2017_multimodal"]
+    scores = pd.DataFrame({"row": names, "task": "t", "seed": 0,
+                           "validation_accuracy": [0.3, 0.5, 0.4, 0.45, 0.6, 0.7]})
+    pairs = benchmark.comparison_pairs(scores, "t")
+    assert ("baseline", "jeon2017_multimodal", "audio_lr") in pairs         # best simple baseline within audio + lyrics
+    assert ("baseline", "jeon2017_lyrics_cnn", "lyrics_tfidf_lr") in pairs
+    assert ("fusion", "jeon2017_multimodal", "jeon2017_lyrics_cnn") in pairs
+    assert ("modality", "jeon2017_lyrics_cnn", "audio_lr") in pairs
+    assert not [p for p in pairs if p[1] == "majority"]

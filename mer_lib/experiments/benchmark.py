@@ -684,39 +684,68 @@ def ranks(scores: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
     return table.sort_values("mean rank", na_position="last")
 
 
+def _validation_means(scores: pd.DataFrame, task: str) -> pd.Series:
+    return scores[scores["task"] == task].groupby("row", sort=False)["validation_accuracy"].mean()
+
+
+def best_on_validation(scores: pd.DataFrame, task: str, candidates: Sequence[str]) -> str | None:
+    """The candidate row with the best mean validation accuracy on ``task`` (the first listed on
+    ties), among those that ran there; None when none did."""
+    validation = _validation_means(scores, task)
+    ran = [name for name in candidates if name in validation.index]
+    return max(ran, key=lambda name: (validation[name], -ran.index(name))) if ran else None
+
+
 def reference_row(row: str, task: str, scores: pd.DataFrame) -> str:
     """The simple baseline a row is read against: the best on validation among those that
     need only the row's modalities (the majority class needs none), other than the row."""
     needs = set(ROWS[row].modalities)
-    ran = set(scores.loc[scores["task"] == task, "row"])
-    candidates = [name for name, method in METHODS.items() if method.source == SIMPLE and name != row
-                  and name in ran and set(method.row.modalities) <= needs]
-    validation = scores[scores["task"] == task].groupby("row")["validation_accuracy"].mean()
-    return max(candidates, key=lambda name: (validation[name], -list(METHODS).index(name)))
+    return best_on_validation(scores, task, [name for name, method in METHODS.items() if method.source == SIMPLE
+                                             and name != row and set(method.row.modalities) <= needs])
 
 
-def versus_reference(results: Mapping[Cell, dict], tasks: Sequence[Task], n_boot: int = 2000,
-                     metric: str = "accuracy") -> pd.DataFrame:
-    """Each row against its :func:`reference_row` on each task: the difference of seed-mean test
+def _modalities(row: str) -> frozenset:
+    return frozenset(ROWS[row].modalities)
+
+
+def comparison_pairs(scores: pd.DataFrame, task: str) -> list[tuple[str, str, str]]:
+    """``(question, row, reference)`` pairs a task is asked, every reference chosen on validation:
+
+    * ``baseline``: each row against :func:`reference_row`;
+    * ``fusion``: each row on several modalities against the best row on a strict subset of them;
+    * ``modality``: the best lyrics-only row against the best audio-only row.
+    """
+    ran = list(dict.fromkeys(scores.loc[scores["task"] == task, "row"]))
+    pairs = [("baseline", row, reference_row(row, task, scores)) for row in ran if row != "majority"]
+    for row in ran:
+        if len(_modalities(row)) > 1:
+            fewer = best_on_validation(scores, task, [r for r in ran if _modalities(r) and _modalities(r) < _modalities(row)])
+            if fewer is not None:
+                pairs.append(("fusion", row, fewer))
+    lyrics, audio = (best_on_validation(scores, task, [r for r in ran if _modalities(r) == {m}]) for m in ("lyrics", "audio"))
+    if lyrics and audio:
+        pairs.append(("modality", lyrics, audio))
+    return pairs
+
+
+def comparisons(results: Mapping[Cell, dict], tasks: Sequence[Task], n_boot: int = 2000,
+                metric: str = "accuracy") -> pd.DataFrame:
+    """Every :func:`comparison_pairs` pair of every task: the difference of seed-mean test
     ``metric`` with a paired bootstrap 95 % interval over test clips (:func:`metrics.paired_bootstrap_over_seeds`)."""
     scores = scores_table(results)
     scorer = {"accuracy": metrics.accuracy, "f1_macro": metrics.f1_macro}[metric]
     records = []
     for task in tasks:
-        truth = task.labels("test")
         predictions = {}
         for cell, result in results.items():
             if cell.task == task.name:
                 predictions.setdefault(cell.row, []).append(result["test_predictions"])
-        for row in predictions:
-            if row == "majority":
-                continue
-            reference = reference_row(row, task.name, scores)
+        for question, row, reference in comparison_pairs(scores, task.name):
             difference, low, high = metrics.paired_bootstrap_over_seeds(
-                truth, predictions[row], predictions[reference], scorer, n_boot=n_boot)
-            records.append({"row": row, "task": task.name, "reference": reference, "difference": difference,
-                            "low": low, "high": high})
-    return pd.DataFrame(records, columns=["row", "task", "reference", "difference", "low", "high"])
+                task.labels("test"), predictions[row], predictions[reference], scorer, n_boot=n_boot)
+            records.append({"question": question, "row": row, "task": task.name, "reference": reference,
+                            "difference": difference, "low": low, "high": high})
+    return pd.DataFrame(records, columns=["question", "row", "task", "reference", "difference", "low", "high"])
 
 
 def best_per_modalities(scores: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
@@ -727,17 +756,24 @@ def best_per_modalities(scores: pd.DataFrame, metric: str = "accuracy") -> pd.Da
     return best.set_index(["task", "modalities"])[["row", metric]]
 
 
+#: How a comparison of each kind reads as a claim.
+CLAIMS = {"baseline": "{row} beats its simple baseline {reference} on {task}",
+          "fusion": "{row} beats {reference}, the best row on fewer of its modalities, on {task}",
+          "modality": "lyrics beat audio on {task} (best rows on validation: {row} vs {reference})"}
+
+
 def claims(compared: pd.DataFrame, digits: int = 3) -> list[verdicts.Verdict]:
-    """"<row> beats <its simple baseline> on <task>", one verdict per line of :func:`versus_reference`:
-    it holds when the paired 95 % interval of the difference lies above 0."""
-    return [verdicts.interval(f"{line.row} beats {line.reference} on {line.task}", line.difference,
-                              line.low, line.high, "test accuracy difference", digits)
+    """One verdict per line of :func:`comparisons` (:data:`CLAIMS`): it holds when the paired
+    95 % interval of the difference lies above 0."""
+    return [verdicts.interval(CLAIMS[line.question].format(row=line.row, reference=line.reference, task=line.task),
+                              line.difference, line.low, line.high, "test accuracy difference", digits)
             for line in compared.itertuples()]
 
 
 def readings(scores: pd.DataFrame, compared: pd.DataFrame, top: int = 3, digits: int = 3) -> list[str]:
     """The sentences that read the results, from the numbers: per task its ``top`` rows (mean ±
-    std of test accuracy over seeds) and the network rows that do not beat their simple baseline."""
+    std of test accuracy over seeds), the network rows that do not beat their simple baseline,
+    and how many fusions beat the best row on fewer of their modalities."""
     out = []
     grouped = scores.groupby(["task", "row"])["accuracy"]
     mean, std = grouped.mean(), grouped.std(ddof=1).fillna(0.0)
@@ -745,11 +781,16 @@ def readings(scores: pd.DataFrame, compared: pd.DataFrame, top: int = 3, digits:
         best = mean[task].sort_values(ascending=False).head(top)
         listed = ", ".join(f"{row} {value:.{digits}f} ± {std[task][row]:.{digits}f}" for row, value in best.items())
         out.append(f"{task}: the best rows are {listed}.")
-        lines = compared[(compared["task"] == task) & compared["row"].map(lambda r: METHODS[r].source != SIMPLE)]
+        lines = compared[(compared["question"] == "baseline") & (compared["task"] == task)
+                         & compared["row"].map(lambda r: METHODS[r].source != SIMPLE)]
         failing = lines[lines["low"] <= 0]
         if len(lines):
             out.append(f"{task}: {len(failing)} of {len(lines)} network rows do not beat their simple baseline "
                        f"(95 % interval reaching 0 or below)" + (f": {', '.join(failing['row'])}." if len(failing) else "."))
+        fusions = compared[(compared["question"] == "fusion") & (compared["task"] == task)]
+        if len(fusions):
+            out.append(f"{task}: {int((fusions['low'] > 0).sum())} of {len(fusions)} fusions beat the best row on fewer "
+                       "of their modalities.")
     return out
 
 

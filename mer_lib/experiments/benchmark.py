@@ -750,7 +750,7 @@ def comparisons(results: Mapping[Cell, dict], tasks: Sequence[Task], n_boot: int
 
 def best_per_modalities(scores: pd.DataFrame, metric: str = "accuracy") -> pd.DataFrame:
     """Per task and modality combination, the row with the best mean test ``metric``."""
-    table = means(scores, metric).stack().rename(metric).reset_index()
+    table = means(scores, metric).stack().dropna().rename(metric).reset_index()
     table["modalities"] = table["row"].map(lambda name: " + ".join(ROWS[name].modalities) or "none")
     best = table.loc[table.groupby(["task", "modalities"])[metric].idxmax()]
     return best.set_index(["task", "modalities"])[["row", metric]]

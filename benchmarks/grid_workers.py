@@ -23,17 +23,18 @@ from pathlib import Path
 
 from mer_lib import data, grid
 from mer_lib.experiments import benchmark
+from mer_lib.experiments.benchmark import base, cells, tasks
 from mer_lib.fileio import atomic_write_text
 from mer_lib.paths import reports_dir
 
 ROWS = ("jeon2017_lyrics_cnn", "zhao2022_context_only", "mmer_analysis_comments", "zhao2023_symbolic_only")
 
 
-def timed_run(cells, task, budget, workers: int) -> tuple[float, dict]:
+def timed_run(grid_cells, task, budget, workers: int) -> tuple[float, dict]:
     """Seconds of one grid run into a new cache, and its results."""
     with tempfile.TemporaryDirectory(prefix="grid-bench-") as cache:
         started = time.perf_counter()
-        results = grid.run(cells, benchmark.run_cell, cache_dir=cache, inputs=lambda c: benchmark.cell_inputs(task, budget),
+        results = grid.run(grid_cells, cells.run_cell, cache_dir=cache, inputs=lambda c: cells.cell_inputs(task, budget),
                            arguments=lambda c: (task, budget), workers=workers, progress=False)
         return time.perf_counter() - started, results
 
@@ -43,17 +44,17 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a smaller corpus and fewer seeds")
     args = parser.parse_args()
     n_clips, seeds = (80, (0, 1)) if args.quick else (200, (0, 1, 2, 3))
-    task = benchmark.make_task(data.load("synthetic", n_clips=n_clips, progress=False), "quadrant")
-    budget = benchmark.Budget(max_epochs=3, patience=3, audio_seconds=10.0)
+    task = tasks.make_task(data.load("synthetic", n_clips=n_clips, progress=False), "quadrant")
+    budget = base.Budget(max_epochs=3, patience=3, audio_seconds=10.0)
     chosen = [benchmark.ROWS[name] for name in ROWS]
-    benchmark.prepare_features([task], chosen, budget, progress=False)
-    cells, _ = benchmark.cells([task], chosen, seeds)
+    cells.prepare_features([task], chosen, budget, progress=False)
+    grid_cells, _ = cells.grid_cells([task], chosen, seeds)
     seconds, results = {}, {}
     for name, workers in (("serial", 0), ("dask_1", 1), ("dask_2", 2)):
-        seconds[name], results[name] = timed_run(cells, task, budget, workers)
-        print(f"{name:>7}: {seconds[name]:6.1f} s for {len(cells)} cells")
+        seconds[name], results[name] = timed_run(grid_cells, task, budget, workers)
+        print(f"{name:>7}: {seconds[name]:6.1f} s for {len(grid_cells)} cells")
     same = results["serial"] == results["dask_1"] == results["dask_2"]
-    report = {"cells": len(cells), "rows": list(ROWS), "clips": n_clips, "seeds": list(seeds),
+    report = {"cells": len(grid_cells), "rows": list(ROWS), "clips": n_clips, "seeds": list(seeds),
               "seconds": seconds, "same_results": same,
               "serial_over_dask_1": seconds["serial"] / seconds["dask_1"],
               "dask_1_over_dask_2": seconds["dask_1"] / seconds["dask_2"]}

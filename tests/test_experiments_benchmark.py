@@ -11,6 +11,7 @@ import pytest
 
 from mer_lib.data.base import MERDataset
 from mer_lib.experiments import benchmark
+from mer_lib.experiments.benchmark import base, cells, scoring, simple, tasks
 from mer_lib.grid import Cell
 
 
@@ -29,7 +30,7 @@ def _balanced(n=40, **columns):
 def test_a_task_keeps_the_datasets_split_when_it_keeps_artists_apart():
     quadrants, splits = _balanced()
     artists = [f"{s}-{i % 3}" for i, s in enumerate(splits)]  # no artist in two splits
-    task = benchmark.make_task(_dataset(artists, splits, quadrants, lyrics=["la la"] * 40), "quadrant")
+    task = tasks.make_task(_dataset(artists, splits, quadrants, lyrics=["la la"] * 40), "quadrant")
     assert task.table["split"].tolist() == splits
     assert "own split" in task.split_note
 
@@ -37,8 +38,8 @@ def test_a_task_keeps_the_datasets_split_when_it_keeps_artists_apart():
 def test_a_task_draws_an_artist_disjoint_split_when_the_datasets_split_shares_artists():
     quadrants, splits = _balanced()
     artists = [f"a{i % 8}" for i in range(40)]  # every artist in every split
-    task = benchmark.make_task(_dataset(artists, splits, quadrants, lyrics=["la la"] * 40), "quadrant")
-    assert not benchmark.shares_artists(task.table)
+    task = tasks.make_task(_dataset(artists, splits, quadrants, lyrics=["la la"] * 40), "quadrant")
+    assert not tasks.shares_artists(task.table)
     assert "artist-disjoint split drawn here" in task.split_note
     assert set(task.table["split"]) == {"train", "validation", "test"}
 
@@ -46,20 +47,20 @@ def test_a_task_draws_an_artist_disjoint_split_when_the_datasets_split_shares_ar
 def test_a_modality_few_clips_have_is_left_out_of_the_task_with_its_share():
     quadrants, splits = _balanced()
     midi = ["x.mid" if i < 10 else None for i in range(40)]
-    task = benchmark.make_task(_dataset([None] * 40, splits, quadrants, lyrics=["la la"] * 40, midi_path=midi),
+    task = tasks.make_task(_dataset([None] * 40, splits, quadrants, lyrics=["la la"] * 40, midi_path=midi),
                                "quadrant")
     assert task.modalities == ("lyrics",) and len(task.table) == 40
     assert task.left_out == {"midi": "midi for only 25% of the clips"}
-    _, status = benchmark.cells([task], [benchmark.ROWS["symbolic_lr"], benchmark.ROWS["lyrics_tfidf_lr"]], [0])
+    _, status = cells.grid_cells([task], [benchmark.ROWS["symbolic_lr"], benchmark.ROWS["lyrics_tfidf_lr"]], [0])
     assert status.loc["symbolic_lr", task.name] == "— (midi for only 25% of the clips)"
     assert status.loc["lyrics_tfidf_lr", task.name] == "runs"
 
 
 def test_cells_cover_every_runnable_row_and_seed_and_nothing_else():
     quadrants, splits = _balanced()
-    task = benchmark.make_task(_dataset([None] * 40, splits, quadrants, lyrics=["la"] * 40), "quadrant")
+    task = tasks.make_task(_dataset([None] * 40, splits, quadrants, lyrics=["la"] * 40), "quadrant")
     chosen = [benchmark.ROWS[n] for n in ("majority", "audio_lr", "lyrics_tfidf_lr")]
-    grid, status = benchmark.cells([task], chosen, [0, 1])
+    grid, status = cells.grid_cells([task], chosen, [0, 1])
     assert grid == [Cell(r, task.name, s) for r in ("majority", "lyrics_tfidf_lr") for s in (0, 1)]
     assert status.loc["audio_lr", task.name].startswith("— (lacks audio")
 
@@ -67,22 +68,22 @@ def test_cells_cover_every_runnable_row_and_seed_and_nothing_else():
 def test_an_unknown_label_is_refused_with_the_datasets_targets():
     quadrants, splits = _balanced()
     with pytest.raises(ValueError, match="has no 'valence' label"):
-        benchmark.make_task(_dataset([None] * 40, splits, quadrants), "valence")
+        tasks.make_task(_dataset([None] * 40, splits, quadrants), "valence")
 
 
 def test_the_majority_baseline_predicts_the_training_splits_most_frequent_class():
     quadrants, splits = _balanced()
     quadrants[:3] = ["Q2"] * 3  # Q2 now leads in training
-    task = benchmark.make_task(_dataset([None] * 40, splits, quadrants), "quadrant")
-    validation, test = benchmark.fit_majority(task, 0, benchmark.Budget(), {})
+    task = tasks.make_task(_dataset([None] * 40, splits, quadrants), "quadrant")
+    validation, test = simple.fit_majority(task, 0, base.Budget(), {})
     assert set(validation) == set(test) == {task.classes.index("Q2")}
 
 
 def test_a_tfidf_row_learns_lyrics_whose_words_name_their_class():
     quadrants, splits = _balanced()
     lyrics = [f"word{q} word{q} filler" for q in quadrants]
-    task = benchmark.make_task(_dataset([None] * 40, splits, quadrants, lyrics=lyrics), "quadrant")
-    result = benchmark.run_cell(Cell("lyrics_tfidf_lr", task.name, 0), task, benchmark.Budget())
+    task = tasks.make_task(_dataset([None] * 40, splits, quadrants, lyrics=lyrics), "quadrant")
+    result = cells.run_cell(Cell("lyrics_tfidf_lr", task.name, 0), task, base.Budget())
     assert result["accuracy"] == 1.0 and result["validation_accuracy"] == 1.0
     assert result["test_predictions"] == task.labels("test").tolist()
 
@@ -90,28 +91,28 @@ def test_a_tfidf_row_learns_lyrics_whose_words_name_their_class():
 def test_a_row_is_read_against_the_best_validation_baseline_within_its_modalities():
     scores = pd.DataFrame({"row": ["majority", "lyrics_tfidf_lr", "audio_lr"], "task": ["t"] * 3, "seed": [0] * 3,
                            "validation_accuracy": [0.3, 0.5, 0.9]})
-    assert benchmark.reference_row("lyrics_tfidf_lr", "t", scores) == "majority"   # audio_lr reads audio
-    assert benchmark.reference_row("audio_lr", "t", scores) == "majority"
+    assert scoring.reference_row("lyrics_tfidf_lr", "t", scores) == "majority"   # audio_lr reads audio
+    assert scoring.reference_row("audio_lr", "t", scores) == "majority"
 
 
 def test_ranks_give_one_to_the_best_mean_and_a_mean_rank_only_to_rows_on_every_task():
     scores = pd.DataFrame({"row": ["a", "b", "a", "b", "c"], "task": ["x", "x", "y", "y", "x"], "seed": 0,
                            "accuracy": [0.9, 0.5, 0.4, 0.6, 0.7]})
-    ranking = benchmark.ranks(scores)
+    ranking = scoring.ranks(scores)
     assert ranking.loc["a", "x"] == 1 and ranking.loc["b", "y"] == 1
     assert ranking.loc["a", "mean rank"] == 1.5 and np.isnan(ranking.loc["c", "mean rank"])
 
 
 def test_result_scores_name_each_column_by_task_and_metric():
     scores = pd.DataFrame({"row": ["a"], "task": ["mirex_mm:cluster"], "seed": [0], "accuracy": [0.5], "f1_macro": [0.4]})
-    wide = benchmark.result_scores(scores)
+    wide = scoring.result_scores(scores)
     assert set(wide.columns) == {"row", "seed", "mirex_mm_cluster_accuracy", "mirex_mm_cluster_f1_macro"}
 
 
 def test_a_jeon_row_trains_on_a_task_with_a_softmax_over_its_classes(tiny_corpus, one_torch_thread):
-    task = benchmark.make_task(tiny_corpus, "quadrant")
-    budget = benchmark.Budget(max_epochs=1, patience=1, audio_seconds=4.0)
-    result = benchmark.run_cell(Cell("jeon2017_multimodal", task.name, 0), task, budget)
+    task = tasks.make_task(tiny_corpus, "quadrant")
+    budget = base.Budget(max_epochs=1, patience=1, audio_seconds=4.0)
+    result = cells.run_cell(Cell("jeon2017_multimodal", task.name, 0), task, budget)
     assert len(result["test_predictions"]) == len(task.labels("test"))
     assert set(result["test_predictions"]) <= set(range(len(task.classes))) and len(task.classes) == 4
     assert 0.0 <= result["accuracy"] <= 1.0
@@ -119,50 +120,50 @@ def test_a_jeon_row_trains_on_a_task_with_a_softmax_over_its_classes(tiny_corpus
 
 @pytest.mark.parametrize("row", ["zhao2022_hcman", "zhao2022_delbouys2018", "zhao2022_context_only"])
 def test_a_zhao2022_row_trains_on_a_task_with_a_classification_layer_over_its_classes(row, tiny_corpus, one_torch_thread):
-    task = benchmark.make_task(tiny_corpus, "quadrant")
-    budget = benchmark.Budget(max_epochs=1, patience=1, audio_seconds=4.0, train_crop_frames=64)
-    result = benchmark.run_cell(Cell(row, task.name, 0), task, budget)
+    task = tasks.make_task(tiny_corpus, "quadrant")
+    budget = base.Budget(max_epochs=1, patience=1, audio_seconds=4.0, train_crop_frames=64)
+    result = cells.run_cell(Cell(row, task.name, 0), task, budget)
     assert len(result["test_predictions"]) == len(task.labels("test"))
     assert set(result["test_predictions"]) <= set(range(len(task.classes)))
 
 
 @pytest.mark.parametrize("row", ["mmer_analysis_comments", "mmer_analysis_audio_lyrics"])
 def test_an_mmer_analysis_row_trains_on_a_task_with_an_output_per_class(row, tiny_corpus, one_torch_thread):
-    task = benchmark.make_task(tiny_corpus, "quadrant")
-    budget = benchmark.Budget(max_epochs=1, patience=1, audio_seconds=6.0)
-    result = benchmark.run_cell(Cell(row, task.name, 0), task, budget)
+    task = tasks.make_task(tiny_corpus, "quadrant")
+    budget = base.Budget(max_epochs=1, patience=1, audio_seconds=6.0)
+    result = cells.run_cell(Cell(row, task.name, 0), task, budget)
     assert len(result["test_predictions"]) == len(task.labels("test"))
     assert set(result["test_predictions"]) <= set(range(len(task.classes)))
 
 
 @pytest.mark.parametrize("row", ["rajamani2020_sa_layer3", "rajamani2020_fusion_sa3_arelu"])
 def test_a_rajamani_row_classifies_with_a_softmax_and_a_fusion_averages_its_members(row, tiny_corpus, one_torch_thread):
-    task = benchmark.make_task(tiny_corpus, "quadrant")
-    budget = benchmark.Budget(max_epochs=1, patience=1, audio_seconds=6.0)
-    result = benchmark.run_cell(Cell(row, task.name, 0), task, budget)
+    task = tasks.make_task(tiny_corpus, "quadrant")
+    budget = base.Budget(max_epochs=1, patience=1, audio_seconds=6.0)
+    result = cells.run_cell(Cell(row, task.name, 0), task, budget)
     assert len(result["test_predictions"]) == len(task.labels("test"))
     assert set(result["test_predictions"]) <= set(range(len(task.classes)))
 
 
 @pytest.mark.parametrize("row", ["zhao2023_symbolic_only", "zhao2023_lstm_attn", "zhao2023_short_chunk_resnet", "zhao2023_full"])
 def test_a_zhao2023_row_reads_its_outputs_as_the_tasks_quadrants(row, tiny_corpus, one_torch_thread):
-    task = benchmark.make_task(tiny_corpus, "quadrant")
-    budget = benchmark.Budget(max_epochs=1, patience=1, audio_seconds=4.0)
-    result = benchmark.run_cell(Cell(row, task.name, 0), task, budget)
+    task = tasks.make_task(tiny_corpus, "quadrant")
+    budget = base.Budget(max_epochs=1, patience=1, audio_seconds=4.0)
+    result = cells.run_cell(Cell(row, task.name, 0), task, budget)
     assert len(result["test_predictions"]) == len(task.labels("test"))
     assert set(result["test_predictions"]) <= set(range(4))
 
 
 def test_a_zhao2023_row_is_not_run_on_a_task_that_is_not_quadrants(tiny_corpus):
-    task = benchmark.make_task(tiny_corpus, "polarity")
-    _, status = benchmark.cells([task], [benchmark.ROWS["zhao2023_tone_only"]], [0])
+    task = tasks.make_task(tiny_corpus, "polarity")
+    _, status = cells.grid_cells([task], [benchmark.ROWS["zhao2023_tone_only"]], [0])
     assert status.loc["zhao2023_tone_only", task.name] == "— (lacks quadrant)"
 
 
 def test_the_critical_difference_is_nemenyis_for_the_rows_that_ran_on_every_task():
     scores = pd.DataFrame({"row": ["a", "b", "c"] * 2 + ["d"], "task": ["x"] * 3 + ["y"] * 3 + ["x"], "seed": 0,
                            "accuracy": [0.9, 0.5, 0.7, 0.8, 0.6, 0.4, 0.95]})
-    mean_ranks, cd, n_tasks = benchmark.critical_difference(benchmark.ranks(scores))
+    mean_ranks, cd, n_tasks = scoring.critical_difference(scoring.ranks(scores))
     assert list(mean_ranks.index) == ["a", "b", "c"] and n_tasks == 2   # d ran on one task only
     assert mean_ranks["a"] == 1.0 and mean_ranks["b"] == mean_ranks["c"] == 2.5
     assert cd == pytest.approx(3.314 / np.sqrt(2) * np.sqrt(3 * 4 / (6 * 2)), abs=1e-3)
@@ -173,7 +174,7 @@ def test_readings_name_the_best_rows_and_the_networks_that_do_not_beat_their_bas
                            "accuracy": [0.25, 0.40, 0.50]})
     compared = pd.DataFrame({"question": "baseline", "row": ["jeon2017_audio_cnn", "audio_lr"], "task": "t",
                              "reference": "majority", "difference": [0.15, 0.25], "low": [-0.01, 0.1], "high": [0.3, 0.4]})
-    first, second = benchmark.readings(scores, compared, top=2)
+    first, second = scoring.readings(scores, compared, top=2)
     assert first == "t: the best rows are audio_lr 0.500 ± 0.000, jeon2017_audio_cnn 0.400 ± 0.000."
     assert second.startswith("t: 1 of 1 network rows do not beat their simple baseline") and "jeon2017_audio_cnn" in second
 
@@ -182,7 +183,7 @@ def test_a_task_asks_baselines_fusions_and_lyrics_against_audio_with_references_
     names = ["majority", "audio_lr", "lyrics_tfidf_lr", "jeon2017_audio_cnn", "jeon2017_lyrics_cnn", "jeon2017_multimodal"]
     scores = pd.DataFrame({"row": names, "task": "t", "seed": 0,
                            "validation_accuracy": [0.3, 0.5, 0.4, 0.45, 0.6, 0.7]})
-    pairs = benchmark.comparison_pairs(scores, "t")
+    pairs = scoring.comparison_pairs(scores, "t")
     assert ("baseline", "jeon2017_multimodal", "audio_lr") in pairs         # best simple baseline within audio + lyrics
     assert ("baseline", "jeon2017_lyrics_cnn", "lyrics_tfidf_lr") in pairs
     assert ("fusion", "jeon2017_multimodal", "jeon2017_lyrics_cnn") in pairs

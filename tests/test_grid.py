@@ -7,33 +7,33 @@ import json
 import pytest
 
 from mer_lib import grid
-from mer_lib.experiments import benchmark
+from mer_lib.experiments.benchmark import base, cells, tasks
 
 ROWS = ("majority", "lyrics_tfidf_lr", "context_tfidf_lr", "jeon2017_lyrics_cnn")
-BUDGET = benchmark.Budget(max_epochs=2, patience=2)
+BUDGET = base.Budget(max_epochs=2, patience=2)
 
 
 @pytest.fixture(scope="module")
 def task(tiny_corpus):
-    return benchmark.make_task(tiny_corpus, "polarity")
+    return tasks.make_task(tiny_corpus, "polarity")
 
 
 def _grid(task, seeds=(0, 1)):
     return [grid.Cell(row, task.name, seed) for row in ROWS for seed in seeds]
 
 
-def _run(task, cells, cache_dir, **options):
-    return grid.run(cells, benchmark.run_cell, cache_dir=cache_dir, inputs=lambda cell: benchmark.cell_inputs(task, BUDGET),
+def _run(task, grid_cells, cache_dir, **options):
+    return grid.run(grid_cells, cells.run_cell, cache_dir=cache_dir, inputs=lambda cell: cells.cell_inputs(task, BUDGET),
                     arguments=lambda cell: (task, BUDGET), progress=False, **options)
 
 
 def test_a_grid_on_two_dask_worker_processes_equals_the_same_grid_run_serially(task, tmp_path):
-    cells = _grid(task)
-    serial = _run(task, cells, tmp_path / "serial", workers=0)
-    distributed = _run(task, cells, tmp_path / "dask", workers=2)
-    assert list(distributed) == cells
+    grid_cells = _grid(task)
+    serial = _run(task, grid_cells, tmp_path / "serial", workers=0)
+    distributed = _run(task, grid_cells, tmp_path / "dask", workers=2)
+    assert list(distributed) == grid_cells
     assert distributed == serial
-    assert len(list((tmp_path / "dask").glob("*.json"))) == len(cells)
+    assert len(list((tmp_path / "dask").glob("*.json"))) == len(grid_cells)
 
 
 def test_a_rerun_computes_only_the_cells_missing_from_the_cache(tmp_path):
@@ -62,7 +62,7 @@ def test_a_cells_digest_changes_with_its_inputs_and_its_code():
     assert grid.cell_digest(cell, one, {"n": 1}) == grid.cell_digest(cell, one, {"n": 1})
     assert grid.cell_digest(cell, one, {"n": 1}) != grid.cell_digest(cell, one, {"n": 2})
     assert grid.cell_digest(cell, one, {}) != grid.cell_digest(cell, two, {})
-    assert grid.cell_digest(cell, benchmark.run_cell, {}) != grid.cell_digest(grid.Cell("a", "t", 1), benchmark.run_cell, {})
+    assert grid.cell_digest(cell, cells.run_cell, {}) != grid.cell_digest(grid.Cell("a", "t", 1), cells.run_cell, {})
 
 
 def test_a_failing_cell_is_named_and_the_cells_finished_before_it_stay_cached(tmp_path):
@@ -71,9 +71,9 @@ def test_a_failing_cell_is_named_and_the_cells_finished_before_it_stay_cached(tm
             raise ValueError("corrupt clip x.mid")
         return {"ok": True}
 
-    cells = [grid.Cell("a", "t", 0), grid.Cell("a", "t", 1)]
+    grid_cells = [grid.Cell("a", "t", 0), grid.Cell("a", "t", 1)]
     with pytest.raises(RuntimeError, match=r"grid cell a · t · seed 1 failed: corrupt clip x.mid"):
-        grid.run(cells, work, cache_dir=tmp_path, workers=0, progress=False)
+        grid.run(grid_cells, work, cache_dir=tmp_path, workers=0, progress=False)
     saved = [json.loads(p.read_text()) for p in tmp_path.glob("*.json")]
     assert saved == [{"cell": {"row": "a", "task": "t", "seed": 0}, "result": {"ok": True}}]
     assert not list(tmp_path.glob(".*")), "a temporary file was left behind"

@@ -260,8 +260,9 @@ def _absolute(path) -> str:
 
 
 def absolute_paths(values: dict) -> tuple[dict, dict[str, str]]:
-    """``values`` with the paths of :data:`PATH_PARAMETERS` and :data:`PATH_OPTIONS` made
-    absolute from the caller's folder (the kernel runs in ``notebooks/``), and
+    """``values`` with the paths of :data:`PATH_PARAMETERS` and :data:`PATH_OPTIONS` (of
+    ``DATASET_OPTIONS`` and of each of a grid's ``DATASETS``) made absolute from the caller's
+    folder (the kernel runs in ``notebooks/``), and
     ``{absolute path: placeholder}`` of the user's own ones, for :func:`finish_report`."""
     values, user_paths = dict(values), {}
     for name in PATH_PARAMETERS:
@@ -271,14 +272,22 @@ def absolute_paths(values: dict) -> tuple[dict, dict[str, str]]:
         elif isinstance(values.get(name), (list, tuple)):
             values[name] = [_absolute(p) for p in values[name]]
             user_paths.update({p: f"<{name}[{i}]>" for i, p in enumerate(values[name])})
-    options = values.get("DATASET_OPTIONS")
-    if isinstance(options, dict):
-        values["DATASET_OPTIONS"] = options = {
-            key: _absolute(value) if key in PATH_OPTIONS and isinstance(value, str) and value else value
-            for key, value in options.items()}
-        user_paths.update({options[key]: f"<DATASET_OPTIONS.{key}>" for key in PATH_OPTIONS
-                           if isinstance(options.get(key), str) and options[key]})
+    if isinstance(values.get("DATASET_OPTIONS"), dict):
+        values["DATASET_OPTIONS"] = _absolute_options(values["DATASET_OPTIONS"], "DATASET_OPTIONS", user_paths)
+    if isinstance(values.get("DATASETS"), dict):  # a grid's datasets, each with its DATASET_OPTIONS
+        values["DATASETS"] = {name: _absolute_options(options, f"DATASETS.{name}", user_paths)
+                              if isinstance(options, dict) else options for name, options in values["DATASETS"].items()}
     return values, user_paths
+
+
+def _absolute_options(options: dict, label: str, user_paths: dict[str, str]) -> dict:
+    """``options`` with the paths of :data:`PATH_OPTIONS` made absolute; each is added to
+    ``user_paths`` with the placeholder ``<label.key>``."""
+    options = {key: _absolute(value) if key in PATH_OPTIONS and isinstance(value, str) and value else value
+               for key, value in options.items()}
+    user_paths.update({options[key]: f"<{label}.{key}>" for key in PATH_OPTIONS
+                       if isinstance(options.get(key), str) and options[key]})
+    return options
 
 
 def machine_paths(work: Path, final: Path, user_paths: dict[str, str] | None = None) -> list[tuple[str, str]]:

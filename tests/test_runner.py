@@ -178,3 +178,11 @@ def test_a_grid_profile_needs_every_real_dataset_of_its_datasets(monkeypatch):
     assert not ok and "['emopia'] not found" in why
     monkeypatch.setattr(runner.data, "is_available", lambda name, home: True)
     assert runner.real_profile_available(notebook, "real")[0]
+
+
+def test_a_grids_dataset_folders_become_absolute_and_are_replaced_in_the_report(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    values, user_paths = runner.absolute_paths({"DATASETS": {"folder": {"path": "mine"}, "synthetic": {"n_clips": 8}}})
+    mine = str((tmp_path / "mine").resolve())
+    assert values["DATASETS"] == {"folder": {"path": mine}, "synthetic": {"n_clips": 8}}
+    assert user_paths == {mine: "<DATASETS.folder.path>"}

@@ -24,6 +24,7 @@ import logging
 import os
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Sequence
 
@@ -160,7 +161,7 @@ def run(cells: Sequence[Cell], work: Callable[..., Result], *, cache_dir: str | 
                 finish(cell, _call(work, cell, arguments(cell)))
         elif missing:
             with client(scheduler, workers) as dask:
-                if progress and dask.dashboard_link:
+                if progress and dask.dashboard_link and find_spec("bokeh"):  # Dask serves its dashboard with bokeh
                     bar.write(f"Dask dashboard: {dask.dashboard_link}")
                 futures = {dask.submit(_call, work, cell, arguments(cell), key=f"cell-{digests[cell]}", pure=False): cell
                            for cell in missing}

@@ -33,7 +33,7 @@ import torch
 from sklearn.preprocessing import MultiLabelBinarizer
 from torch import nn
 
-from mer_lib import features, metrics, models, train, verdicts
+from mer_lib import features, metrics, models, reporting, train, verdicts
 from mer_lib.data import SPLITS, mediaeval2020
 from mer_lib.experiments import rows
 from mer_lib.experiments.rows import Row
@@ -412,8 +412,7 @@ def accuracy_verdicts(scores: pd.DataFrame | None, source: str, reason: str = ""
         if not present:
             out.append(verdicts.untestable(name, reason if scores is None else f"{row} or {other} was not scored"))
             continue
-        by_seed = scores.set_index(["row", "seed"])[metric]
-        a, b = by_seed.xs(row, level="row"), by_seed.xs(other, level="row")
+        a, b = reporting.per_seed(scores, row, metric), reporting.per_seed(scores, other, metric)
         label = f"test {metric.replace('_', '-').upper()}"
         margin = MATCH_MARGIN if kind == "matches" else 0.0
         out.append(verdicts.compare(name, a, b, label, digits=digits, margin=margin))

@@ -47,7 +47,7 @@ import torch
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from torch import nn
 
-from mer_lib import data, features, losses, metrics, repro, train, verdicts
+from mer_lib import data, features, losses, metrics, reporting, repro, train, verdicts
 from mer_lib.data import SPLITS, splits
 from mer_lib.experiments import rows
 from mer_lib.experiments.rows import Row
@@ -878,7 +878,7 @@ def claims(scores: pd.DataFrame, received_table: pd.DataFrame | None = None, dig
         scores: One line per (row, seed) with ``q4_acc`` (the notebook's ``scores``).
         received_table: The attention received by quadrant (``mean`` / ``std over seeds``), or None.
     """
-    per_seed = {row: part.set_index("seed")["q4_acc"] for row, part in scores.groupby("row")}
+    per_seed = {row: reporting.per_seed(scores, row, "q4_acc") for row in scores["row"].unique()}
     metric = "test 4Q accuracy"
     out = []
     if "full" in per_seed:

@@ -47,7 +47,8 @@ constraints: $(SETUP_STAMP)  ## rewrite constraints.txt from .venv (after changi
 	mv constraints.txt.new constraints.txt
 
 # Staleness is decided by content, not file times: each report records the digest of the
-# notebook, its profile, the library and the package versions that made it (inputs_digest).
+# notebook, its profile, the mer_lib modules it and the runner import, and the package
+# versions that made it (inputs_digest).
 reports: $(SETUP_STAMP)  ## run every stale demo profile into reports/ (FORCE=1: all of them)
 	$(PY) -m mer_lib.runner --all demo --jobs $(JOBS) $(if $(FORCE),--force)
 

@@ -15,8 +15,8 @@ folder and leaves the old report as it was. A failed run's executed notebook is 
 ``$MER_CACHE_DIR/failed/`` with a unique name.
 
 Every report is stamped with ``inputs_digest``: a digest of the notebook, its profile, the
-overrides, every ``mer_lib`` module and the numeric packages' versions
-(:func:`report_stamp`). ``--all`` reruns exactly the reports whose stamp differs from what the
+overrides, the ``mer_lib`` modules the notebook and the runner import (transitively) and
+the numeric packages' versions (:func:`report_stamp`). ``--all`` reruns exactly the reports whose stamp differs from what the
 code would give now, whatever the files' modification times. Machine paths (the temporary
 folder, the data home, the cache, the project, site-packages) are replaced in the finished
 report by placeholders, so no committed file names a machine's folders.
@@ -84,10 +84,15 @@ def declared_parameters(notebook_file: Path) -> list[str]:
 
 def report_stamp(notebook: str, profile: str, overrides: dict | None = None) -> str:
     """Digest of everything in this checkout that determines a report's content: the
-    notebook, its profile, the overrides, every ``mer_lib`` module and the numeric packages."""
+    notebook, its profile, the overrides, the closures of the ``mer_lib`` modules the
+    notebook imports and of this runner (it writes part of the report), and the numeric
+    packages' versions. A module outside those closures, a new one included, leaves the
+    stamp as it was."""
+    notebook_file = P.notebook_path(notebook)
     return provenance.digest_of(
-        provenance.library_modules(),
-        files=[P.notebook_path(notebook), PARAMS_DIR / notebook / f"{profile}.yaml"],
+        # By name: run as ``python -m mer_lib.runner``, this module's __name__ is "__main__".
+        [*provenance.notebook_modules(notebook_file), "mer_lib.runner"],
+        files=[notebook_file, PARAMS_DIR / notebook / f"{profile}.yaml"],
         extra=overrides or {},
     )
 

@@ -162,3 +162,12 @@ def test_a_task_asks_baselines_fusions_and_lyrics_against_audio_with_references_
     assert ("fusion", "jeon2017_multimodal", "jeon2017_lyrics_cnn") in pairs
     assert ("modality", "jeon2017_lyrics_cnn", "audio_lr") in pairs
     assert not [p for p in pairs if p[1] == "majority"]
+
+
+def test_the_best_row_per_modality_combination_leaves_out_rows_that_did_not_run_on_a_task():
+    scores = pd.DataFrame({"row": ["audio_lr", "jeon2017_audio_cnn", "zhao2023_full", "audio_lr"],
+                           "task": ["q", "q", "q", "p"], "seed": 0, "accuracy": [0.5, 0.6, 0.7, 0.8]})
+    best = scoring.best_per_modalities(scores)
+    assert best.loc[("q", "audio"), "row"] == "jeon2017_audio_cnn"
+    assert best.loc[("q", "midi + audio"), "row"] == "zhao2023_full"
+    assert list(best.loc["p"].index) == ["audio"]

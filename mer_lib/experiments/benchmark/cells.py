@@ -58,7 +58,6 @@ def origins(chosen: Sequence[Row]) -> pd.DataFrame:
                           "head": METHODS[row.name].head or "its own"} for row in chosen]).set_index("row")
 
 
-
 def cell_inputs(task: Task, budget: Budget) -> dict:
     """What determines a cell of ``task`` besides the cell and the code: the data and the budget."""
     return {"task": task.fingerprint(), "classes": list(map(str, task.classes)), "budget": asdict(budget)}

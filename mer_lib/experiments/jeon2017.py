@@ -332,14 +332,12 @@ def lyrics_vs_audio(scores_per_seed: pd.DataFrame, best_audio: str, best_lyrics:
         over seeds (NaN for one seed), ``seeds where lyrics win`` (``"k/n"``) and the paper's
         ``lyrics_cnn − audio_crnn``.
     """
-    diff = (reporting.per_seed(scores_per_seed, best_lyrics, "acc")
-            - reporting.per_seed(scores_per_seed, best_audio, "acc"))
-    return pd.DataFrame({"best audio row": [best_audio], "best lyrics row": [best_lyrics],
-                         "lyrics minus audio (test acc, mean)": [diff.mean()],
-                         "std over seeds": [diff.std(ddof=1) if len(diff) > 1 else np.nan],
-                         "seeds where lyrics win": [f"{int((diff > 0).sum())}/{len(diff)}"],
-                         "paper (lyrics_cnn - audio_crnn)": [PAPER_TABLE1["lyrics_cnn"] - PAPER_TABLE1["audio_crnn"]]
-                         }).set_index("best audio row")
+    paired = reporting.paired_differences(scores_per_seed, best_lyrics, "acc", rows=[best_audio],
+                                          label="lyrics minus audio (test acc, mean)")
+    paired = paired.rename(columns={f"seeds where {best_lyrics} is better": "seeds where lyrics win"})
+    paired.insert(0, "best lyrics row", best_lyrics)
+    paired["paper (lyrics_cnn - audio_crnn)"] = PAPER_TABLE1["lyrics_cnn"] - PAPER_TABLE1["audio_crnn"]
+    return paired.rename_axis("best audio row")
 
 
 def padded_frames(mel: np.ndarray) -> int:

@@ -45,7 +45,7 @@ def prepare_features(tasks: Sequence[Task], chosen: Sequence[Row], budget: Budge
     for task in tasks:
         for row in chosen:
             method = METHODS[row.name]
-            if method.inputs is not None and set(row.modalities) <= set(task.modalities):
+            if method.inputs is not None and not row.lacks(task.modalities, (task.label,)):  # only rows that run
                 found = method.inputs(task, budget, n_jobs, progress)
                 records.append({"task": task.name, "row": row.name, "inputs": ", ".join(found)})
     return pd.DataFrame(records, columns=["task", "row", "inputs"])

@@ -47,7 +47,8 @@ constraints: $(SETUP_STAMP)  ## rewrite constraints.txt from .venv (after changi
 	mv constraints.txt.new constraints.txt
 
 # Staleness is decided by content, not file times: each report records the digest of the
-# notebook, its profile, the library and the package versions that made it (inputs_digest).
+# notebook, its profile, the mer_lib modules it and the runner import, and the package
+# versions that made it (inputs_digest).
 reports: $(SETUP_STAMP)  ## run every stale demo profile into reports/ (FORCE=1: all of them)
 	$(PY) -m mer_lib.runner --all demo --jobs $(JOBS) $(if $(FORCE),--force)
 
@@ -61,9 +62,10 @@ real: $(SETUP_STAMP)  ## run every real-data profile whose data is under MER_DAT
 	@echo "MER_DATA_HOME=$(MER_DATA_HOME)"
 	$(PY) -m mer_lib.runner --real
 
-bench: $(SETUP_STAMP)  ## feature-extraction speed targets and bucketed vs padded training batches (reports/bench/)
+bench: $(SETUP_STAMP)  ## feature extraction, bucketed vs padded batches, the benchmark grid on 1 and 2 Dask workers (reports/bench/)
 	$(PY) -m benchmarks.features
 	$(PY) -m benchmarks.training
+	$(PY) -m benchmarks.grid_workers
 
 bench-reproduce: $(SETUP_STAMP)  ## time a cold `make reports` (2 at a time and serially) and `make verify`
 	$(PY) -m benchmarks.reproduce

@@ -356,15 +356,46 @@ def bootstrap_ci_over_seeds(y_true, y_preds, metric=accuracy, n_boot: int = 2000
     them and averages over the seeds, so the interval is that of the number a table reports
     (the mean over seeds), with the test sample as the source of spread.
     """
+    truth, pairs = _seed_predictions(y_true, y_preds, "bootstrap_ci_over_seeds")
+    values = [_seed_mean(metric, truth, pairs, idx) for idx in _resamples(len(truth), n_boot, seed)]
+    return float(np.quantile(values, alpha / 2)), float(np.quantile(values, 1 - alpha / 2))
+
+
+def paired_bootstrap_over_seeds(y_true, y_preds, reference_preds, metric=accuracy, n_boot: int = 2000,
+                                alpha: float = 0.05, seed: int = 0) -> tuple[float, float, float]:
+    """The seed-mean of ``metric`` minus a reference's, with a paired percentile bootstrap interval.
+
+    Both ran on the same test clips (one prediction array per seed each; the seed counts may
+    differ: a deterministic baseline has one). Each resample draws clips with replacement and
+    scores both on the same draw, so the interval is that of the difference, not of two
+    separate intervals.
+
+    Returns:
+        ``(difference, low, high)``.
+    """
+    truth, pairs = _seed_predictions(y_true, y_preds, "paired_bootstrap_over_seeds")
+    _, reference = _seed_predictions(y_true, reference_preds, "paired_bootstrap_over_seeds")
+    whole = np.arange(len(truth))
+    difference = _seed_mean(metric, truth, pairs, whole) - _seed_mean(metric, truth, reference, whole)
+    values = [_seed_mean(metric, truth, pairs, idx) - _seed_mean(metric, truth, reference, idx)
+              for idx in _resamples(len(truth), n_boot, seed)]
+    return float(difference), float(np.quantile(values, alpha / 2)), float(np.quantile(values, 1 - alpha / 2))
+
+
+def _seed_predictions(y_true, y_preds, caller: str) -> tuple[np.ndarray, list[np.ndarray]]:
     y_preds = [np.asarray(p) for p in y_preds]
     if not y_preds:
-        raise ValueError("bootstrap_ci_over_seeds needs the predictions of at least one seed")
+        raise ValueError(f"{caller} needs the predictions of at least one seed")
     pairs = [_pair(y_true, p) for p in y_preds]
-    truth = pairs[0][0]
-    rng = np.random.default_rng(seed)
-    n = len(truth)
-    values = [np.mean([metric(truth[idx], pred[idx]) for _, pred in pairs]) for idx in rng.integers(0, n, (n_boot, n))]
-    return float(np.quantile(values, alpha / 2)), float(np.quantile(values, 1 - alpha / 2))
+    return pairs[0][0], [pred for _, pred in pairs]
+
+
+def _resamples(n: int, n_boot: int, seed: int) -> np.ndarray:
+    return np.random.default_rng(seed).integers(0, n, (n_boot, n))
+
+
+def _seed_mean(metric, truth: np.ndarray, predictions: list[np.ndarray], idx: np.ndarray) -> float:
+    return float(np.mean([metric(truth[idx], pred[idx]) for pred in predictions]))
 
 
 def per_tag_report(y_true, scores, tags):

@@ -34,6 +34,9 @@ GLOSSARY = {
     "DATA_HOME": "folder holding the real datasets (default $MER_DATA_HOME)",
     "DATASET_OPTIONS": "options of the dataset's loader, data.load(DATASET, **DATASET_OPTIONS) "
                        "(e.g. {n_clips: 400} for synthetic, {path: /my/songs} for folder)",
+    "DATASETS": "the datasets of a grid over several, name → its DATASET_OPTIONS",
+    "LABELS": "per dataset, the labels a grid classifies (default: the first of quadrant, cluster, polarity it has)",
+    "POLARITY_MAP": "MIREX cluster → 'positive'/'negative' (a dataset without its own polarity column)",
     "CORPUS_SEED": "seed that draws a subsample of a dataset's clips",
     "SEED": "the seed of a notebook that runs once",
     "SEEDS": "seeds of the repeated runs (weights, batch order, augmentation, fresh splits)",
@@ -50,6 +53,8 @@ GLOSSARY = {
     "DEVICE": "'auto', 'cpu', 'cuda' or 'mps'",
     "NEEDS_ACCELERATOR": "the profile is sized for a GPU: `make real` skips it on a machine without one",
     "TORCH_THREADS": "PyTorch CPU threads (1 avoids oversubscription on a shared machine; 0 leaves it)",
+    "WORKERS": "Dask worker processes of a grid (0: one cell after another in the kernel; null: one per core)",
+    "SCHEDULER": "address of a running Dask scheduler for a grid (empty: a local cluster)",
     "N_JOBS": "feature-extraction worker processes (-1: one per core)",
     "PROGRESS": "show progress bars",
     "N_BOOTSTRAP": "bootstrap resamples of a confidence interval",

@@ -215,3 +215,32 @@ def score_bars(scores: pd.DataFrame, metric: str, by: str = "row", hue: str | No
     ax.set(xlabel="", ylabel=metric, title=title)
     ax.tick_params(axis="x", labelrotation=20)
     return fig, ax
+
+
+def critical_difference(mean_ranks: pd.Series, cd: float, ax=None, title: str = ""):
+    """A critical-difference diagram: each row at its mean rank over tasks (1 = best, left), the
+    critical difference as a bar, and a thick line joining each group of rows whose ranks lie
+    within it of the group's best (not told apart).
+
+    Args:
+        mean_ranks: Mean rank per row (:func:`mer_lib.experiments.benchmark.critical_difference`).
+        cd: The critical difference, in ranks.
+    """
+    fig, ax = _axes(ax, (7, 0.8 + 0.28 * len(mean_ranks)))
+    ranks = mean_ranks.sort_values()
+    y = np.arange(len(ranks))[::-1]
+    ax.scatter(ranks.to_numpy(), y, color="black", s=12, zorder=3)
+    for yi, (name, rank) in zip(y, ranks.items()):
+        ax.annotate(f"{name} ({rank:.1f})", (rank, yi), xytext=(6, 0), textcoords="offset points", va="center", fontsize=7)
+    shown = set()
+    for start, rank in enumerate(ranks.to_numpy()):
+        end = int(np.searchsorted(ranks.to_numpy(), rank + cd, side="right")) - 1
+        if end > start and (start, end) not in shown and not any(s <= start and end <= e for s, e in shown):
+            shown.add((start, end))
+            ax.plot([rank - 0.05, ranks.iloc[end] + 0.05], [y[start] + 0.35] * 2, color="tab:red", linewidth=3, alpha=0.6)
+    ax.plot([1, 1 + cd], [len(ranks) + 0.2] * 2, color="tab:blue", linewidth=2)
+    ax.annotate(f"CD = {cd:.2f}", (1 + cd / 2, len(ranks) + 0.2), xytext=(0, 4), textcoords="offset points",
+                ha="center", fontsize=7, color="tab:blue")
+    ax.set(xlabel="mean rank over tasks (1 = best)", yticks=[], title=title, xlim=(0.5, max(len(ranks), 1 + cd) + 2.5),
+           ylim=(-1, len(ranks) + 1))
+    return fig, ax

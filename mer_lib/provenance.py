@@ -10,7 +10,10 @@ The *closure* of a module is the module and every ``mer_lib`` module it imports,
 transitively through its ``import`` statements (read from the source, not executed). A
 package's ``__init__`` is part of the closure only where it is imported by name, since
 importing ``mer_lib.features.audio`` runs ``mer_lib/features/__init__.py`` but does not
-depend on what it holds.
+depend on what it holds. A notebook's modules are read the same way from its code cells
+(:func:`notebook_modules`); a report stamp covers their closures. The closures are complete
+only because ``mer_lib`` imports nothing dynamically (``importlib.import_module``), which a
+test keeps so.
 """
 
 from __future__ import annotations
@@ -68,8 +71,19 @@ def _parsed_imports(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
     """:func:`_imported_modules`, parsed once per version of the file."""
     name = _module_name(path)
     package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    return _imports_in_source(path.read_text(encoding="utf-8"), package, str(path))
+
+
+def _imports_in_source(source: str, package: str, filename: str) -> frozenset[str]:
+    """``mer_lib`` modules named by the import statements of Python ``source``.
+
+    Args:
+        source: Python source text.
+        package: The package relative imports start from (``""`` where there is none).
+        filename: Where the source comes from, for syntax errors.
+    """
     found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"), filename=str(path))):
+    for node in ast.walk(ast.parse(source, filename=filename)):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
@@ -83,6 +97,24 @@ def _parsed_imports(path: Path, mtime_ns: int, size: int) -> frozenset[str]:
                 submodule = f"{base}.{alias.name}"
                 found.add(submodule if _module_file(submodule) else base)
     return frozenset(m for m in found if _module_file(m) is not None)
+
+
+def notebook_modules(path: str | Path) -> list[str]:
+    """``mer_lib`` modules imported by the code cells of the notebook at ``path``, sorted.
+
+    IPython's cell magics (a cell starting with ``%%``), line magics (``%``) and shell
+    lines (``!``) are not Python, so they are left out before parsing.
+    """
+    notebook = json.loads(Path(path).read_text(encoding="utf-8"))
+    found: set[str] = set()
+    for number, cell in enumerate(notebook["cells"]):
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] != "code" or source.lstrip().startswith("%%"):
+            continue
+        python = "\n".join(line for line in source.splitlines()
+                           if not line.lstrip().startswith(("%", "!")))
+        found |= _imports_in_source(python, "", f"{path} (cell {number})")
+    return sorted(found)
 
 
 def module_closure(name: str) -> tuple[str, ...]:
@@ -176,8 +208,3 @@ def function_digest(*functions) -> str:
             except (OSError, TypeError):
                 outside.append(f"{module}.{getattr(function, '__qualname__', repr(function))}")
     return digest_of(modules, extra=outside)
-
-
-def library_modules() -> list[str]:
-    """Every module of ``mer_lib``."""
-    return sorted(_module_name(path) for path in LIBRARY_DIR.rglob("*.py"))

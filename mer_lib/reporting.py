@@ -253,6 +253,12 @@ def mean_std(scores: pd.DataFrame, metrics, by: str = "row", digits: int = 3) ->
     return mean.map(lambda v: f"{v:.{digits}f}") + " ± " + std.map(lambda v: f"{v:.{digits}f}")
 
 
+def per_seed(scores: pd.DataFrame, row: str, metric: str, by: str = "row", seed: str = "seed") -> pd.Series:
+    """``row``'s ``metric`` as a Series indexed by seed, from a long table of one line per (row, seed)
+    (``by`` and ``seed`` name its columns): one side of a comparison paired by seed."""
+    return scores[scores[by] == row].set_index(seed)[metric]
+
+
 def paired_differences(scores: pd.DataFrame, reference: str, metric: str, rows=None, by: str = "row",
                        seed: str = "seed", label: str | None = None) -> pd.DataFrame:
     """Per row: ``reference``'s ``metric`` minus the row's, paired by seed (same split and data).
@@ -271,10 +277,10 @@ def paired_differences(scores: pd.DataFrame, reference: str, metric: str, rows=N
     rows = [r for r in (rows if rows is not None else scores[by].unique()) if r != reference]
     if reference not in set(scores[by]) or not rows:
         return pd.DataFrame()
-    reference_scores = scores[scores[by] == reference].set_index(seed)[metric]
+    reference_scores = per_seed(scores, reference, metric, by, seed)
     out = []
     for row in rows:
-        diff = reference_scores - scores[scores[by] == row].set_index(seed)[metric]
+        diff = reference_scores - per_seed(scores, row, metric, by, seed)
         out.append({by: row, label or f"{reference} minus row ({metric})": diff.mean(),
                     "std over seeds": diff.std(ddof=1) if len(diff) > 1 else np.nan,
                     f"seeds where {reference} is better": f"{int((diff > 0).sum())}/{len(diff)}"})

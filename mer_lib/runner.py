@@ -15,8 +15,8 @@ folder and leaves the old report as it was. A failed run's executed notebook is 
 ``$MER_CACHE_DIR/failed/`` with a unique name.
 
 Every report is stamped with ``inputs_digest``: a digest of the notebook, its profile, the
-overrides, every ``mer_lib`` module and the numeric packages' versions
-(:func:`report_stamp`). ``--all`` reruns exactly the reports whose stamp differs from what the
+overrides, the ``mer_lib`` modules the notebook and the runner import (transitively) and
+the numeric packages' versions (:func:`report_stamp`). ``--all`` reruns exactly the reports whose stamp differs from what the
 code would give now, whatever the files' modification times. Machine paths (the temporary
 folder, the data home, the cache, the project, site-packages) are replaced in the finished
 report by placeholders, so no committed file names a machine's folders.
@@ -84,10 +84,15 @@ def declared_parameters(notebook_file: Path) -> list[str]:
 
 def report_stamp(notebook: str, profile: str, overrides: dict | None = None) -> str:
     """Digest of everything in this checkout that determines a report's content: the
-    notebook, its profile, the overrides, every ``mer_lib`` module and the numeric packages."""
+    notebook, its profile, the overrides, the closures of the ``mer_lib`` modules the
+    notebook imports and of this runner (it writes part of the report), and the numeric
+    packages' versions. A module outside those closures, a new one included, leaves the
+    stamp as it was."""
+    notebook_file = P.notebook_path(notebook)
     return provenance.digest_of(
-        provenance.library_modules(),
-        files=[P.notebook_path(notebook), PARAMS_DIR / notebook / f"{profile}.yaml"],
+        # By name: run as ``python -m mer_lib.runner``, this module's __name__ is "__main__".
+        [*provenance.notebook_modules(notebook_file), "mer_lib.runner"],
+        files=[notebook_file, PARAMS_DIR / notebook / f"{profile}.yaml"],
         extra=overrides or {},
     )
 
@@ -260,8 +265,9 @@ def _absolute(path) -> str:
 
 
 def absolute_paths(values: dict) -> tuple[dict, dict[str, str]]:
-    """``values`` with the paths of :data:`PATH_PARAMETERS` and :data:`PATH_OPTIONS` made
-    absolute from the caller's folder (the kernel runs in ``notebooks/``), and
+    """``values`` with the paths of :data:`PATH_PARAMETERS` and :data:`PATH_OPTIONS` (of
+    ``DATASET_OPTIONS`` and of each of a grid's ``DATASETS``) made absolute from the caller's
+    folder (the kernel runs in ``notebooks/``), and
     ``{absolute path: placeholder}`` of the user's own ones, for :func:`finish_report`."""
     values, user_paths = dict(values), {}
     for name in PATH_PARAMETERS:
@@ -271,14 +277,22 @@ def absolute_paths(values: dict) -> tuple[dict, dict[str, str]]:
         elif isinstance(values.get(name), (list, tuple)):
             values[name] = [_absolute(p) for p in values[name]]
             user_paths.update({p: f"<{name}[{i}]>" for i, p in enumerate(values[name])})
-    options = values.get("DATASET_OPTIONS")
-    if isinstance(options, dict):
-        values["DATASET_OPTIONS"] = options = {
-            key: _absolute(value) if key in PATH_OPTIONS and isinstance(value, str) and value else value
-            for key, value in options.items()}
-        user_paths.update({options[key]: f"<DATASET_OPTIONS.{key}>" for key in PATH_OPTIONS
-                           if isinstance(options.get(key), str) and options[key]})
+    if isinstance(values.get("DATASET_OPTIONS"), dict):
+        values["DATASET_OPTIONS"] = _absolute_options(values["DATASET_OPTIONS"], "DATASET_OPTIONS", user_paths)
+    if isinstance(values.get("DATASETS"), dict):  # a grid's datasets, each with its DATASET_OPTIONS
+        values["DATASETS"] = {name: _absolute_options(options, f"DATASETS.{name}", user_paths)
+                              if isinstance(options, dict) else options for name, options in values["DATASETS"].items()}
     return values, user_paths
+
+
+def _absolute_options(options: dict, label: str, user_paths: dict[str, str]) -> dict:
+    """``options`` with the paths of :data:`PATH_OPTIONS` made absolute; each is added to
+    ``user_paths`` with the placeholder ``<label.key>``."""
+    options = {key: _absolute(value) if key in PATH_OPTIONS and isinstance(value, str) and value else value
+               for key, value in options.items()}
+    user_paths.update({options[key]: f"<{label}.{key}>" for key in PATH_OPTIONS
+                       if isinstance(options.get(key), str) and options[key]})
+    return options
 
 
 def machine_paths(work: Path, final: Path, user_paths: dict[str, str] | None = None) -> list[tuple[str, str]]:
@@ -436,8 +450,9 @@ def real_profiles() -> list[tuple[str, str]]:
 def real_profile_available(notebook: str, profile: str) -> tuple[bool, str]:
     """Whether the data a real profile needs is present under its data home.
 
-    A profile needs its ``DATASET`` when that is a real dataset; a profile that surveys real
-    datasets (``REAL_DATASETS``: a list of names or ``"all"``) needs at least one of them. A
+    A profile needs its ``DATASET`` when that is a real dataset, and every real dataset of a
+    grid's ``DATASETS``; a profile that surveys real datasets (``REAL_DATASETS``: a list of
+    names or ``"all"``) needs at least one of them. A
     profile with ``NEEDS_ACCELERATOR: true`` (a full recipe sized for a GPU, e.g. notebook 03's
     ``emopia_full``) also needs a CUDA device: ``make real`` skips it on a CPU-only machine.
     """
@@ -450,6 +465,12 @@ def real_profile_available(notebook: str, profile: str) -> tuple[bool, str]:
     if name in data.real_names():
         ok = data.is_available(name, home)
         return ok, f"dataset {name!r} {'found' if ok else 'not found'} under {data.resolve_data_home(home)}"
+    grid = [n for n in values.get("DATASETS") or {} if n in data.real_names()]
+    if grid:
+        missing = [n for n in grid if not data.is_available(n, home)]
+        where = data.resolve_data_home(home)
+        return not missing, (f"datasets {missing} not found under {where}" if missing
+                             else f"datasets {grid} found under {where}")
     wanted = values.get("REAL_DATASETS")
     if wanted:
         names = data.real_names() if wanted == "all" else list(wanted)

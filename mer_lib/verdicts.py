@@ -11,8 +11,9 @@ at least t") or, where the data cannot test a claim, :func:`untestable` with the
     ])
 
 A comparison *holds* when the mean paired difference is above zero by more than its noise:
-the one-sided 95 % lower bound of the mean over seeds (Student's t) is above 0. With a single
-seed there is no spread to read, and the evidence says so.
+the one-sided 95 % lower bound of the mean over seeds (Student's t) is above 0. A claim that
+one thing *matches* another gives the margin by which it may fall short: the bound must then
+be above ``-margin``. With a single seed there is no spread to read, and the evidence says so.
 
 Notebook: the last section ("Verdict") of every paper notebook.
 """
@@ -61,17 +62,23 @@ def lower_bound(differences) -> float:
     return float(values.mean() - stats.t.ppf(CONFIDENCE, len(values) - 1) * spread)
 
 
-def compare(claim: str, better: pd.Series, worse: pd.Series, metric: str, digits: int = 3) -> Verdict:
-    """"``better`` beats ``worse``", tested on their per-seed scores paired by index (seed).
+def compare(claim: str, better: pd.Series, worse: pd.Series, metric: str, digits: int = 3,
+            margin: float = 0.0) -> Verdict:
+    """"``better`` beats ``worse``" (with a ``margin``: "matches or beats it within ``margin``"),
+    tested on their per-seed scores paired by index (seed).
 
-    Holds when the mean of ``better - worse`` over the common seeds is positive and its
+    Holds when the mean of ``better - worse`` over the common seeds is above ``-margin`` and its
     one-sided 95 % lower bound too (:func:`lower_bound`); with one seed, when the difference
-    is positive (the evidence says no spread was measured).
+    is above ``-margin`` (the evidence says no spread was measured).
 
     Args:
         claim: The claim in words ("lyrics beat audio").
         better, worse: Scores indexed by seed (higher is better).
         metric: What the scores are, for the evidence ("test accuracy").
+        digits: Decimals of the evidence.
+        margin: How much lower ``better`` may score and still hold (absolute, on the metric's
+            scale); the evidence then ends with the bound it needs (and, with one seed, the
+            difference). 0: ``better`` must score higher.
     """
     difference = (better - worse).dropna()
     if difference.empty:
@@ -80,12 +87,18 @@ def compare(claim: str, better: pd.Series, worse: pd.Series, metric: str, digits
     wins = int((difference > 0).sum())
     if n == 1:
         evidence = f"{metric}: {float(better.mean()):.{digits}f} vs {float(worse.mean()):.{digits}f} (one seed: no spread)"
-        return Verdict(claim, HOLDS if mean > 0 else FAILS, evidence)
-    evidence = (f"{metric}: {float(better[difference.index].mean()):.{digits}f} vs "
-                f"{float(worse[difference.index].mean()):.{digits}f}, difference {mean:+.{digits}f} "
-                f"± {float(difference.std(ddof=1)):.{digits}f} over {n} seeds (95 % lower bound "
-                f"{bound:+.{digits}f}), ahead in {wins}/{n}")
-    return Verdict(claim, HOLDS if mean > 0 and bound > 0 else FAILS, evidence)
+        if margin:
+            evidence += f", difference {mean:+.{digits}f}"
+        holds = mean > -margin
+    else:
+        evidence = (f"{metric}: {float(better[difference.index].mean()):.{digits}f} vs "
+                    f"{float(worse[difference.index].mean()):.{digits}f}, difference {mean:+.{digits}f} "
+                    f"± {float(difference.std(ddof=1)):.{digits}f} over {n} seeds (95 % lower bound "
+                    f"{bound:+.{digits}f}), ahead in {wins}/{n}")
+        holds = mean > -margin and bound > -margin
+    if margin:
+        evidence += f"; needs > {-margin:+.{digits}f}"
+    return Verdict(claim, HOLDS if holds else FAILS, evidence)
 
 
 def threshold(claim: str, value: float, at_least: float, what: str, digits: int = 3) -> Verdict:
@@ -102,3 +115,12 @@ def table(verdicts: Iterable[Verdict]) -> pd.DataFrame:
     if frame["claim"].duplicated().any():
         raise ValueError(f"a claim appears twice: {frame['claim'][frame['claim'].duplicated()].tolist()}")
     return frame.set_index("claim")
+
+
+def interval(claim: str, difference: float, low: float, high: float, what: str, digits: int = 3) -> Verdict:
+    """"A beats B" read on an interval of their difference: holds when the whole 95 % interval
+    lies above 0 (it says nothing of a row that merely does not lose)."""
+    if any(math.isnan(v) for v in (difference, low, high)):
+        return untestable(claim, f"{what} was not measured")
+    return Verdict(claim, HOLDS if low > 0 else FAILS,
+                   f"{what} {difference:+.{digits}f} (95 % interval {low:+.{digits}f} to {high:+.{digits}f})")

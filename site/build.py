@@ -18,8 +18,8 @@ MyST-NB, execution off: nothing here runs a notebook. Generated pages, all under
 * ``deviations.md``: every notebook's "Deviations" section, taken from its executed report.
 
 The hand-written pages (home, syllabus) are ``site/*.md``. This module lives beside the site,
-not in ``mer_lib``: every ``mer_lib`` module is part of each report's ``inputs_digest``, and the
-site's layout determines no number.
+not in ``mer_lib``: the library holds what computes a report, and the site's layout
+determines no number.
 
 Notebook: every notebook (its report page and handout).
 """

@@ -26,3 +26,18 @@ def test_logistic_baseline_never_reads_the_test_split():
                                             column="validation_q4_acc")[1]
     assert list(with_test.columns) == ["validation_q4_acc"]
     np.testing.assert_array_equal(with_test.to_numpy(), baselines.logistic_baseline(x, y)[1].to_numpy())
+
+
+def test_a_tfidf_baseline_chooses_c_on_validation_and_separates_texts_by_their_words():
+    texts = {split: [f"happy sunny {i}" for i in range(6)] + [f"sad rainy {i}" for i in range(6)]
+             for split in ("train", "validation")}
+    y = {split: np.array([0] * 6 + [1] * 6) for split in ("train", "validation")}
+    model, selection = baselines.text_logistic_baseline(texts, y)
+    assert list(selection.index) == list(baselines.C_GRID)
+    assert model.predict(["a sunny day", "rainy again"]).tolist() == [0, 1]
+
+
+def test_the_majority_class_breaks_ties_towards_the_smallest_label():
+    assert baselines.majority_class([2, 1, 2, 1, 3]) == 1
+    with pytest.raises(ValueError, match="at least one label"):
+        baselines.majority_class([])

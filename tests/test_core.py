@@ -2,6 +2,7 @@
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pretty_midi
 import pytest
 import torch
@@ -80,6 +81,7 @@ def test_plots_return_figure_and_axes():
         lambda: plotting.training_curves({"train_loss": [1, 0.5], "val_loss": [1.1, 0.7]}),
         lambda: plotting.circumplex({"happy": 10}),
         lambda: plotting.feature_map(np.random.rand(12, 20), y_axis="chroma"),
+        lambda: plotting.critical_difference(pd.Series({"a": 1.2, "b": 2.0, "c": 2.8}), cd=1.0),
     ):
         fig, ax = call()
         assert fig is ax.figure

@@ -350,8 +350,8 @@ def test_attention_sentences_and_verdict_are_computed_from_the_weights():
     near_uniform = received([[0.38, 0.35, 0.27]] * 4)
     assert "do not confirm" in E.attention_sentence(near_uniform) and "within 0.06 of uniform" in E.attention_sentence(near_uniform)
     same_everywhere = received([[0.6, 0.2, 0.2]] * 4)
-    assert E.attention_spread(same_everywhere) == pytest.approx(0) and "same branches in every quadrant" in \
-        E.attention_sentence(same_everywhere)
+    assert E.attention_quadrant_spread(same_everywhere) == pytest.approx(0)
+    assert "same branches in every quadrant" in E.attention_sentence(same_everywhere)
     varying = received([[0.6, 0.2, 0.2], [0.2, 0.6, 0.2], [0.2, 0.2, 0.6], [0.34, 0.33, 0.33]])
     assert "change with the quadrant" in E.attention_sentence(varying)
     scores = pd.DataFrame({"row": ["full"] * 3 + ["symbolic_only"] * 3, "seed": [0, 1, 2] * 2,

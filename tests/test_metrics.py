@@ -88,3 +88,19 @@ def test_output_quadrants_read_probabilities_class_scores_and_indices():
 
 def test_argmax_accuracy_reads_the_class_index_column():
     assert metrics.argmax_accuracy(np.array([[0.0], [1.0], [1.0]]), np.array([[2, 1], [0, 3], [5, 1]])) == pytest.approx(2 / 3)
+
+
+def test_a_paired_bootstrap_of_a_row_against_itself_is_exactly_zero():
+    y = np.array([0, 1, 1, 0, 1, 0, 0, 1])
+    preds = [np.array([0, 1, 0, 0, 1, 1, 0, 1])]
+    assert metrics.paired_bootstrap_over_seeds(y, preds, preds, n_boot=200) == (0.0, 0.0, 0.0)
+
+
+def test_a_paired_bootstrap_interval_lies_above_zero_for_a_row_right_where_its_reference_is_wrong():
+    y = np.array([0, 1] * 20)
+    reference = [1 - y]            # always wrong
+    better = [y.copy(), y.copy()]  # two seeds, always right
+    difference, low, high = metrics.paired_bootstrap_over_seeds(y, better, reference, n_boot=200)
+    assert difference == 1.0 and low == high == 1.0
+    with pytest.raises(ValueError, match="at least one seed"):
+        metrics.paired_bootstrap_over_seeds(y, [], reference)

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 
 from mer_lib import models
 from mer_lib.models.blocks import AReLU, ConvBlock, StandAloneSelfAttention2d
-from mer_lib.models.rajamani2020 import CHANNELS, POOLS, REAL_INPUT
+from mer_lib.models.rajamani2020 import CHANNELS, POOLS, REAL_INPUT, VGGishTagger
 
 # Small models: one torch thread is as fast, and avoids OpenMP spin-waiting on a busy CPU.
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -143,3 +143,14 @@ def test_conv_block_and_registry_errors():
         models.build("rajamani2020_vggish", variant="sa_layer3")
     with pytest.raises(ValueError, match="attention_layers"):
         models.build("rajamani2020_vggish", attention_layers=(6,))
+
+
+def test_without_the_sigmoid_the_tagger_returns_the_logits_the_sigmoid_would_squash():
+    torch.manual_seed(0)
+    probabilities = VGGishTagger(n_tags=4, channels=(4, 4, 4, 4, 4)).eval()
+    logits = VGGishTagger(n_tags=4, channels=(4, 4, 4, 4, 4), sigmoid=False).eval()
+    logits.load_state_dict(probabilities.state_dict())
+    x = torch.randn(2, 96, 320)
+    with torch.no_grad():
+        assert torch.allclose(torch.sigmoid(logits(x)), probabilities(x))
+        assert (logits(x) < 0).any()

@@ -1,13 +1,17 @@
 """Caches and report stamps are keyed on the code that makes them, never on hand-bumped numbers."""
 
+import ast
+import json
 import shutil
 import warnings
+from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
 
-from mer_lib import data, features, provenance
+from mer_lib import data, features, provenance, runner
+from mer_lib import params as P
 from mer_lib.data import synthetic
 from mer_lib.features import registry
 from mer_lib.paths import PROJECT_ROOT
@@ -31,6 +35,53 @@ def test_a_module_closure_follows_imports_transitively():
     assert "mer_lib.models" not in closure
     with pytest.raises(ValueError, match="not a module"):
         provenance.module_closure("numpy")
+
+
+def test_mer_lib_imports_nothing_dynamically_so_static_closures_are_complete():
+    dynamic = {"import_module", "__import__", "exec_module", "run_module", "run_path"}
+    found = []
+    for path in sorted(provenance.LIBRARY_DIR.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                called = getattr(node.func, "attr", getattr(node.func, "id", None))
+                if called in dynamic:
+                    found.append(f"{path.relative_to(PROJECT_ROOT)}:{node.lineno} {called}")
+    assert not found, f"dynamic imports hide modules from report stamps and cache keys: {found}"
+
+
+def test_a_notebooks_modules_are_its_mer_lib_imports_without_magics(tmp_path):
+    cells = [
+        {"cell_type": "markdown", "source": ["import mer_lib.verify\n"]},
+        {"cell_type": "code", "source": ["%matplotlib inline\n", "!ls mer_lib\n",
+                                         "import numpy as np\n",
+                                         "from mer_lib.experiments import jeon2017\n"]},
+        {"cell_type": "code", "source": "%%bash\nimport mer_lib.runner\n"},
+        {"cell_type": "code", "source": "from mer_lib.metrics import accuracy\nimport mer_lib.plotting"},
+    ]
+    notebook = tmp_path / "tiny.ipynb"
+    notebook.write_text(json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}))
+    assert provenance.notebook_modules(notebook) == [
+        "mer_lib.experiments.jeon2017", "mer_lib.metrics", "mer_lib.plotting"]
+
+
+def test_a_report_stamp_ignores_a_module_outside_its_notebooks_closure(monkeypatch):
+    notebook = "01_jeon2017_end_to_end_polarity"
+    imported = provenance.notebook_modules(P.notebook_path(notebook)) + ["mer_lib.runner"]
+    closure = {m for name in imported for m in provenance.module_closure(name)}
+    assert "mer_lib.experiments.jeon2017" in closure
+    assert "mer_lib.experiments.zhao2023" not in closure
+    before = runner.report_stamp(notebook, "demo")
+    real = provenance.file_digest
+
+    def edited(module):
+        """``file_digest`` as if ``module`` (``experiments/x.py``) had been edited."""
+        changed = provenance.LIBRARY_DIR / module
+        return lambda path: "edited" if Path(path) == changed else real(path)
+
+    monkeypatch.setattr(provenance, "file_digest", edited("experiments/zhao2023.py"))
+    assert runner.report_stamp(notebook, "demo") == before
+    monkeypatch.setattr(provenance, "file_digest", edited("experiments/jeon2017.py"))
+    assert runner.report_stamp(notebook, "demo") != before
 
 
 def test_editing_a_generator_module_changes_the_corpus_digest(library_copy):

@@ -99,6 +99,13 @@ def test_mean_std_formats_each_row_in_first_seen_order():
     assert single.loc["b", "acc"] == "0.50 ± 0.00"
 
 
+def test_a_rows_scores_per_seed_are_indexed_by_seed_so_two_rows_pair_up():
+    scores = per_seed_scores().iloc[::-1]  # the seeds of "a" and "b" in another order
+    b = reporting.per_seed(scores, "b", "acc")
+    assert b.index.name == "seed" and b.to_dict() == {1: 0.7, 0: 0.5}
+    assert (reporting.per_seed(scores, "a", "acc") - b).to_dict() == pytest.approx({0: 0.3, 1: -0.1})
+
+
 def test_paired_differences_pair_rows_by_seed():
     table = reporting.paired_differences(per_seed_scores(), "a", "acc")
     assert list(table.index) == ["b", "c"]

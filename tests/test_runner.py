@@ -168,3 +168,21 @@ def test_make_real_skips_a_profile_sized_for_a_gpu_on_a_machine_without_one(monk
     monkeypatch.setattr(runner.data, "is_available", lambda name, home: True)
     assert runner.real_profile_available(notebook, "emopia_full")[0]
     assert not P.load_profile(notebook, "emopia").get("NEEDS_ACCELERATOR")
+
+
+def test_a_grid_profile_needs_every_real_dataset_of_its_datasets(monkeypatch):
+    notebook = "06_benchmark_common_data"
+    assert set(P.load_profile(notebook, "real")["DATASETS"]) == {"mirex_mm", "emopia"}
+    monkeypatch.setattr(runner.data, "is_available", lambda name, home: name == "mirex_mm")
+    ok, why = runner.real_profile_available(notebook, "real")
+    assert not ok and "['emopia'] not found" in why
+    monkeypatch.setattr(runner.data, "is_available", lambda name, home: True)
+    assert runner.real_profile_available(notebook, "real")[0]
+
+
+def test_a_grids_dataset_folders_become_absolute_and_are_replaced_in_the_report(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    values, user_paths = runner.absolute_paths({"DATASETS": {"folder": {"path": "mine"}, "synthetic": {"n_clips": 8}}})
+    mine = str((tmp_path / "mine").resolve())
+    assert values["DATASETS"] == {"folder": {"path": mine}, "synthetic": {"n_clips": 8}}
+    assert user_paths == {mine: "<DATASETS.folder.path>"}

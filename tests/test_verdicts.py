@@ -42,3 +42,33 @@ def test_threshold_and_table():
     assert table.index.name == "claim" and list(table.columns) == ["verdict", "evidence"]
     with pytest.raises(ValueError, match="twice"):
         verdicts.table([verdicts.untestable("x", "a"), verdicts.untestable("x", "b")])
+
+
+def test_a_margin_lets_a_slightly_lower_score_match_beyond_the_noise():
+    worse = pd.Series([0.35, 0.36, 0.34], index=[0, 1, 2])
+    better = worse + pd.Series([-0.004, -0.005, -0.006], index=[0, 1, 2])
+    within = verdicts.compare("SA matches", better, worse, "PR-AUC", margin=0.01)
+    assert within.holds and within.evidence.endswith("; needs > -0.010")
+    assert not verdicts.compare("SA matches", better, worse, "PR-AUC").holds
+    assert not verdicts.compare("SA matches", worse - 0.05, worse, "PR-AUC", margin=0.01).holds
+
+
+def test_without_a_margin_the_evidence_names_no_needed_bound():
+    worse = pd.Series([0.35, 0.36, 0.34], index=[0, 1, 2])
+    plain = verdicts.compare("A beats B", worse + 0.01, worse, "acc")
+    assert plain.evidence.endswith("ahead in 3/3") and "needs" not in plain.evidence
+
+
+def test_one_seed_within_the_margin_matches_and_shows_its_difference():
+    one = verdicts.compare("SA matches", pd.Series([0.30], index=[0]), pd.Series([0.305], index=[0]), "PR-AUC",
+                           margin=0.01)
+    assert one.holds and "no spread" in one.evidence
+    assert "difference -0.005; needs > -0.010" in one.evidence
+    assert not verdicts.compare("SA matches", pd.Series([0.30], index=[0]), pd.Series([0.305], index=[0]),
+                                "PR-AUC").holds
+
+
+def test_an_interval_claim_holds_only_when_the_whole_interval_lies_above_zero():
+    assert verdicts.interval("a beats b", 0.05, 0.01, 0.09, "acc difference").holds
+    assert not verdicts.interval("a beats b", 0.05, -0.01, 0.09, "acc difference").holds
+    assert verdicts.interval("a beats b", float("nan"), 0.0, 0.0, "acc difference").verdict == verdicts.UNTESTABLE

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from torch.utils.data import DataLoader
 
-from mer_lib import metrics, models, train, verdicts
+from mer_lib import metrics, models, reporting, train, verdicts
 from mer_lib.data import splits
 from mer_lib.data.base import SPLITS
 from mer_lib.experiments import rows
@@ -332,14 +332,12 @@ def lyrics_vs_audio(scores_per_seed: pd.DataFrame, best_audio: str, best_lyrics:
         over seeds (NaN for one seed), ``seeds where lyrics win`` (``"k/n"``) and the paper's
         ``lyrics_cnn − audio_crnn``.
     """
-    diff = (scores_per_seed[scores_per_seed.row == best_lyrics].set_index("seed")["acc"]
-            - scores_per_seed[scores_per_seed.row == best_audio].set_index("seed")["acc"])
-    return pd.DataFrame({"best audio row": [best_audio], "best lyrics row": [best_lyrics],
-                         "lyrics minus audio (test acc, mean)": [diff.mean()],
-                         "std over seeds": [diff.std(ddof=1) if len(diff) > 1 else np.nan],
-                         "seeds where lyrics win": [f"{int((diff > 0).sum())}/{len(diff)}"],
-                         "paper (lyrics_cnn - audio_crnn)": [PAPER_TABLE1["lyrics_cnn"] - PAPER_TABLE1["audio_crnn"]]
-                         }).set_index("best audio row")
+    paired = reporting.paired_differences(scores_per_seed, best_lyrics, "acc", rows=[best_audio],
+                                          label="lyrics minus audio (test acc, mean)")
+    paired = paired.rename(columns={f"seeds where {best_lyrics} is better": "seeds where lyrics win"})
+    paired.insert(0, "best lyrics row", best_lyrics)
+    paired["paper (lyrics_cnn - audio_crnn)"] = PAPER_TABLE1["lyrics_cnn"] - PAPER_TABLE1["audio_crnn"]
+    return paired.rename_axis("best audio row")
 
 
 def padded_frames(mel: np.ndarray) -> int:
@@ -400,17 +398,13 @@ def figure2_sentences(reading: pd.DataFrame) -> list[str]:
     return out
 
 
-def _per_seed(scores_per_seed: pd.DataFrame, row: str, metric: str = "acc") -> pd.Series:
-    return scores_per_seed[scores_per_seed.row == row].set_index("seed")[metric]
-
-
 def _versus(scores_per_seed: pd.DataFrame, claim: str, better: str | None, worse: str | None,
             needs: str) -> verdicts.Verdict:
     """"``better`` beats ``worse`` on test accuracy", or untestable when one of them did not run."""
     if better is None or worse is None:
         return verdicts.untestable(claim, f"needs {needs}, which did not run")
-    return verdicts.compare(claim, _per_seed(scores_per_seed, better), _per_seed(scores_per_seed, worse),
-                            f"test accuracy, {better} vs {worse}")
+    return verdicts.compare(claim, reporting.per_seed(scores_per_seed, better, "acc"),
+                            reporting.per_seed(scores_per_seed, worse, "acc"), f"test accuracy, {better} vs {worse}")
 
 
 def claims(scores_per_seed: pd.DataFrame, best: Mapping[str, str], histories: Mapping,
@@ -447,6 +441,6 @@ def claims(scores_per_seed: pd.DataFrame, best: Mapping[str, str], histories: Ma
     if floor is None or audio is None:
         out.append(verdicts.untestable(beyond, "needs an audio row and its linear floor"))
     else:
-        out.append(verdicts.compare(beyond, _per_seed(scores_per_seed, audio), floor,
+        out.append(verdicts.compare(beyond, reporting.per_seed(scores_per_seed, audio, "acc"), floor,
                                     f"test accuracy, {audio} vs the linear floor"))
     return out

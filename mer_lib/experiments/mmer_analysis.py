@@ -37,7 +37,7 @@ import pandas as pd
 from sklearn.linear_model import RidgeCV
 from torch import nn
 
-from mer_lib import features, metrics, train
+from mer_lib import features, metrics, reporting, train
 from mer_lib.data import SPLITS
 from mer_lib.data.splits import stack_split
 from mer_lib.experiments import rows
@@ -437,16 +437,15 @@ def paired_comparisons(scores: pd.DataFrame, row_names: Sequence[str]) -> pd.Dat
         Indexed by (``comparison``, ``metric``): the ``mean``, ``std over seeds`` (NaN for one
         seed) and ``seeds where > 0`` (``"k/n"``).
     """
-    by_seed = scores.set_index(["row", "seed"])
-
     def line(comparison, metric, diff):
         return {"comparison": comparison, "metric": metric, "mean": diff.mean(),
                 "std over seeds": diff.std(ddof=1) if len(diff) > 1 else float("nan"),
                 "seeds where > 0": f"{int((diff > 0).sum())}/{len(diff)}"}
 
-    paired = [line(f"{a} − {b}", key, by_seed.loc[a, key] - by_seed.loc[b, key])
+    paired = [line(f"{a} − {b}", key, reporting.per_seed(scores, a, key) - reporting.per_seed(scores, b, key))
               for a, b, key in COMPARISONS if a in row_names and b in row_names]
-    paired += [line(f"{row}: arousal − valence", "r2", by_seed.loc[row, "r2_arousal"] - by_seed.loc[row, "r2_valence"])
+    paired += [line(f"{row}: arousal − valence", "r2",
+                    reporting.per_seed(scores, row, "r2_arousal") - reporting.per_seed(scores, row, "r2_valence"))
                for row in ("audio", "audio_lyrics", "audio_comments") if row in row_names]
     return pd.DataFrame(paired).set_index(["comparison", "metric"])
 

@@ -33,7 +33,7 @@ import torch
 from sklearn.preprocessing import MultiLabelBinarizer
 from torch import nn
 
-from mer_lib import features, metrics, models, train, verdicts
+from mer_lib import features, metrics, models, reporting, train, verdicts
 from mer_lib.data import SPLITS, mediaeval2020
 from mer_lib.experiments import rows
 from mer_lib.experiments.rows import Row
@@ -357,7 +357,7 @@ def arelu_parameters(model: nn.Module) -> dict[str, dict[str, float]]:
 STATED_SAVINGS = {"gflops": (0.11, "FLOPs"), "params": (0.22, "parameters")}
 #: The paper's accuracy claims: (claim, row, compared row, metric, kind). ``"beats"``: the row's
 #: score is higher (:func:`mer_lib.verdicts.compare`); ``"matches"``: it is not lower by more
-#: than :data:`MATCH_MARGIN` (:func:`matches`).
+#: than :data:`MATCH_MARGIN` (the same comparison with that margin).
 ACCURACY_CLAIMS = (
     ("self-attention in layer 3 matches the baseline's PR-AUC", "sa_layer3", "baseline", "pr_auc", "matches"),
     ("AReLU beats the baseline's ROC-AUC", "arelu", "baseline", "roc_auc", "beats"),
@@ -394,25 +394,6 @@ def cost_verdicts(measured: pd.DataFrame) -> list[verdicts.Verdict]:
     return out
 
 
-def matches(claim: str, new: pd.Series, old: pd.Series, metric: str, margin: float = MATCH_MARGIN,
-            digits: int = 3) -> verdicts.Verdict:
-    """"``new`` matches ``old``": holds when ``new − old`` (paired by seed) is above ``−margin``
-    beyond its noise — the one-sided 95 % lower bound of its mean (:func:`mer_lib.verdicts.lower_bound`);
-    with one seed, the difference itself (no spread measured)."""
-    difference = (new - old).dropna()
-    if difference.empty:
-        return verdicts.untestable(claim, f"no seed has both scores ({metric})")
-    mean, n = float(difference.mean()), len(difference)
-    head = f"{metric}: {float(new[difference.index].mean()):.{digits}f} vs {float(old[difference.index].mean()):.{digits}f}"
-    if n == 1:
-        return verdicts.Verdict(claim, verdicts.HOLDS if mean > -margin else verdicts.FAILS,
-                                f"{head}, difference {mean:+.{digits}f} (one seed: no spread; needs > {-margin:+.{digits}f})")
-    bound = verdicts.lower_bound(difference)
-    return verdicts.Verdict(claim, verdicts.HOLDS if bound > -margin else verdicts.FAILS,
-                            f"{head}, difference {mean:+.{digits}f} ± {float(difference.std(ddof=1)):.{digits}f} over {n} "
-                            f"seeds (95 % lower bound {bound:+.{digits}f}; needs > {-margin:+.{digits}f})")
-
-
 def accuracy_verdicts(scores: pd.DataFrame | None, source: str, reason: str = "",
                       digits: int = 3) -> list[verdicts.Verdict]:
     """Every claim of :data:`ACCURACY_CLAIMS`, read off one source of test scores.
@@ -431,11 +412,10 @@ def accuracy_verdicts(scores: pd.DataFrame | None, source: str, reason: str = ""
         if not present:
             out.append(verdicts.untestable(name, reason if scores is None else f"{row} or {other} was not scored"))
             continue
-        by_seed = scores.set_index(["row", "seed"])[metric]
-        a, b = by_seed.xs(row, level="row"), by_seed.xs(other, level="row")
+        a, b = reporting.per_seed(scores, row, metric), reporting.per_seed(scores, other, metric)
         label = f"test {metric.replace('_', '-').upper()}"
-        out.append(matches(name, a, b, label, digits=digits) if kind == "matches"
-                   else verdicts.compare(name, a, b, label, digits=digits))
+        margin = MATCH_MARGIN if kind == "matches" else 0.0
+        out.append(verdicts.compare(name, a, b, label, digits=digits, margin=margin))
     return out
 
 

@@ -309,8 +309,11 @@ def unseen_artists(clips: pd.DataFrame) -> np.ndarray:
 MIN_SUBSET = 10
 
 
-def _subset_scores(predictions: Mapping, row: str, seeds: Sequence[int], mask: np.ndarray, score, key: str):
-    return pd.Series({seed: score(predictions[row, seed][0][mask], predictions[row, seed][1][mask])[key]
+def _rescored_on_clips(predictions: Mapping, row: str, seeds: Sequence[int], clips: np.ndarray, score,
+                       key: str) -> pd.Series:
+    """``row``'s ``key`` recomputed from its test predictions on the ``clips`` (a boolean mask of
+    the test set), one value per seed: a claim read on a subset of the test songs."""
+    return pd.Series({seed: score(predictions[row, seed][0][clips], predictions[row, seed][1][clips])[key]
                       for seed in seeds})
 
 
@@ -350,8 +353,8 @@ def claims(predictions: Mapping, ran: Sequence[str], seeds: Sequence[int], score
         elif not mask.all() and mask.sum() < MIN_SUBSET:
             out.append(verdicts.untestable(claim, f"{songs}: fewer than {MIN_SUBSET}"))
         else:
-            out.append(verdicts.compare(claim, _subset_scores(predictions, better, seeds, mask, score, key),
-                                        _subset_scores(predictions, worse, seeds, mask, score, key),
+            out.append(verdicts.compare(claim, _rescored_on_clips(predictions, better, seeds, mask, score, key),
+                                        _rescored_on_clips(predictions, worse, seeds, mask, score, key),
                                         f"{key} on {songs}, {better} vs {worse}"))
     return out
 

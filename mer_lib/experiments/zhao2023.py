@@ -47,7 +47,7 @@ import torch
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from torch import nn
 
-from mer_lib import data, features, losses, metrics, repro, train, verdicts
+from mer_lib import data, features, losses, metrics, reporting, repro, train, verdicts
 from mer_lib.data import SPLITS, splits
 from mer_lib.experiments import rows
 from mer_lib.experiments.rows import Row
@@ -833,7 +833,7 @@ def attention_departure(received_table: pd.DataFrame) -> float:
     return float((means - 1 / means.shape[1]).abs().to_numpy().max())
 
 
-def attention_spread(received_table: pd.DataFrame) -> float:
+def attention_quadrant_spread(received_table: pd.DataFrame) -> float:
     """Largest change across quadrants of the mean attention one branch receives (max − min over
     the quadrants, the largest over branches): how much the weights depend on the emotion."""
     means = received_table["mean"]
@@ -852,7 +852,8 @@ def attention_sentence(received_table: pd.DataFrame) -> str:
     needs weights away from uniform *and* different from quadrant to quadrant.
     """
     means = received_table["mean"]
-    departure, spread, uniform = attention_departure(received_table), attention_spread(received_table), 1 / means.shape[1]
+    departure, spread = attention_departure(received_table), attention_quadrant_spread(received_table)
+    uniform = 1 / means.shape[1]
     weights = f"weights {means.min().min():.2f}–{means.max().max():.2f}, uniform {uniform:.2f}"
     if departure < ATTENTION_DEPARTURE:
         return (f"The mean attention each branch receives stays within {departure:.2f} of uniform in every "
@@ -877,7 +878,7 @@ def claims(scores: pd.DataFrame, received_table: pd.DataFrame | None = None, dig
         scores: One line per (row, seed) with ``q4_acc`` (the notebook's ``scores``).
         received_table: The attention received by quadrant (``mean`` / ``std over seeds``), or None.
     """
-    per_seed = {row: part.set_index("seed")["q4_acc"] for row, part in scores.groupby("row")}
+    per_seed = {row: reporting.per_seed(scores, row, "q4_acc") for row in scores["row"].unique()}
     metric = "test 4Q accuracy"
     out = []
     if "full" in per_seed:
@@ -892,12 +893,12 @@ def claims(scores: pd.DataFrame, received_table: pd.DataFrame | None = None, dig
             if other in per_seed:
                 out.append(verdicts.compare(claim, full, per_seed[other], metric, digits))
     if received_table is not None and not received_table.empty:
+        departure, spread = attention_departure(received_table), attention_quadrant_spread(received_table)
         out.append(verdicts.threshold(
             "the attention weights show which branch carries each emotion (interpretability)",
-            min(attention_departure(received_table), attention_spread(received_table)), ATTENTION_DEPARTURE,
+            min(departure, spread), ATTENTION_DEPARTURE,
             f"the smaller of the largest departure of a branch's mean attention from uniform "
-            f"({attention_departure(received_table):.{digits}f}) and its largest change across quadrants "
-            f"({attention_spread(received_table):.{digits}f})", digits))
+            f"({departure:.{digits}f}) and its largest change across quadrants ({spread:.{digits}f})", digits))
     out.append(verdicts.untestable("the acoustic branches add what real recordings carry (room, instrument, "
                                    "performance noise)",
                                    "EMOPIA's audio is not redistributed: every acoustic row hears the MIDI rendered "

@@ -87,12 +87,20 @@ SOURCE_READERS: dict[str, Callable[[Mapping], Any]] = {
 }
 
 
+def read_source(source: str, row: Mapping) -> Any:
+    """What a table row holds for ``source`` (a path, or a checked text).
+
+    Raises:
+        FeatureError: The row lacks it, its lyrics file is unreadable, or its text is empty.
+    """
+    return check_clip_text(source, SOURCE_READERS[source](dict(row)), _clip_name(row))
+
+
 def source_of(entry: Extractor, clip) -> Any:
     """What ``entry`` reads from ``clip``: a table row (dict or Series) is looked up by the
     extractor's source; anything else (path, text, ``(samples, rate)``, PrettyMIDI) is used as is."""
     if isinstance(clip, (pd.Series, Mapping)):
-        row = dict(clip)
-        return check_clip_text(entry.source, SOURCE_READERS[entry.source](row), _clip_name(row))
+        return read_source(entry.source, clip)
     return clip
 
 

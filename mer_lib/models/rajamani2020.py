@@ -51,15 +51,18 @@ class VGGishTagger(nn.Module):
         dropout: Dropout before the dense layer.
         channels: Output channels of the five layers.
         pools: Max-pool sizes of layers 1–4 (layer 5 pools globally).
+        sigmoid: Output per-tag probabilities (multi-label, as the paper); ``False`` gives the
+            dense layer's logits, for a softmax over single-label classes.
 
     Input ``(batch, n_mels, frames)`` (or with a channel axis); frames ≥ 320 so that the
-    time pools leave at least one frame. Output ``(batch, n_tags)`` probabilities.
+    time pools leave at least one frame. Output ``(batch, n_tags)`` probabilities (or logits).
     """
 
     def __init__(self, n_tags: int = 56, n_mels: int = REAL_INPUT[0], activation: str = "elu",
                  attention_layers=(), heads: int = 1, dropout: float = 0.5,
-                 channels=CHANNELS, pools=POOLS):
+                 channels=CHANNELS, pools=POOLS, sigmoid: bool = True):
         super().__init__()
+        self.sigmoid = sigmoid
         attention_layers = tuple(int(i) for i in attention_layers)
         if any(not 1 <= i <= len(channels) for i in attention_layers):
             raise ValueError(f"attention_layers must be in 1..{len(channels)}, got {attention_layers}")
@@ -78,7 +81,8 @@ class VGGishTagger(nn.Module):
         if x.dim() == 3:
             x = x.unsqueeze(1)
         x = self.layers(self.input_norm(x))
-        return torch.sigmoid(self.dense(self.dropout(x.flatten(1))))
+        logits = self.dense(self.dropout(x.flatten(1)))
+        return torch.sigmoid(logits) if self.sigmoid else logits
 
 
 @register("rajamani2020_vggish")

@@ -39,9 +39,36 @@ def test_a_task_draws_an_artist_disjoint_split_when_the_datasets_split_shares_ar
     quadrants, splits = _balanced()
     artists = [f"a{i % 8}" for i in range(40)]  # every artist in every split
     task = tasks.make_task(_dataset(artists, splits, quadrants, lyrics=["la la"] * 40), "quadrant")
-    assert not tasks.shares_artists(task.table)
+    assert not tasks.shares_groups(task.table)
     assert "artist-disjoint split drawn here" in task.split_note
     assert set(task.table["split"]) == {"train", "validation", "test"}
+
+
+def test_a_task_without_artists_keeps_every_song_in_one_split():
+    quadrants, _ = _balanced()
+    songs = [f"s{i // 4}" for i in range(40)]  # ten songs of four clips each, in every split
+    splits = ["train", "validation", "test", "train"] * 10
+    task = tasks.make_task(_dataset([None] * 40, splits, quadrants, song_id=songs, lyrics=["la la"] * 40), "quadrant")
+    assert "song-disjoint split drawn here" in task.split_note and "shares songs" in task.split_note
+    assert task.table.groupby("song_id")["split"].nunique().eq(1).all()
+    assert not tasks.shares_groups(task.table)
+
+
+def test_a_task_keeps_a_group_disjoint_own_split_and_leaves_out_the_clips_it_does_not_split():
+    quadrants, splits = _balanced()
+    songs = [f"{s}-{i % 5}" for i, s in enumerate(splits)]  # no song in two splits
+    splits[-2:] = [None, None]
+    task = tasks.make_task(_dataset([None] * 40, splits, quadrants, song_id=songs, lyrics=["la la"] * 40), "quadrant")
+    assert len(task.table) == 38 and task.table["split"].tolist() == splits[:38]
+    assert task.split_note == "the dataset's own split (song-disjoint); 2 clips it leaves unsplit left out"
+
+
+def test_a_dataset_with_midi_and_no_audio_offers_audio_heard_through_its_rendering():
+    quadrants, splits = _balanced()
+    task = tasks.make_task(_dataset([None] * 40, splits, quadrants, midi_path=["x.mid"] * 40), "quadrant")
+    assert task.modalities == ("midi", "audio")
+    assert task.heard_as == {"audio": tasks.HEARD_AS["audio"]}
+    assert tasks.task_table([task]).loc[task.name, "modalities"] == "midi, audio (its MIDI rendered with a SoundFont)"
 
 
 def test_a_modality_few_clips_have_is_left_out_of_the_task_with_its_share():
@@ -50,7 +77,7 @@ def test_a_modality_few_clips_have_is_left_out_of_the_task_with_its_share():
     task = tasks.make_task(_dataset([None] * 40, splits, quadrants, lyrics=["la la"] * 40, midi_path=midi),
                                "quadrant")
     assert task.modalities == ("lyrics",) and len(task.table) == 40
-    assert task.left_out == {"midi": "midi for only 25% of the clips"}
+    assert task.left_out == {"midi": "midi for only 25% of the clips", "audio": "audio for only 25% of the clips"}
     _, status = cells.grid_cells([task], [benchmark.ROWS["symbolic_lr"], benchmark.ROWS["lyrics_tfidf_lr"]], [0])
     assert status.loc["symbolic_lr", task.name] == "— (midi for only 25% of the clips)"
     assert status.loc["lyrics_tfidf_lr", task.name] == "runs"

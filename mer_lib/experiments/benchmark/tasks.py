@@ -1,9 +1,11 @@
 """Tasks: one label of one dataset, with the split and the clips every row of it shares.
 
-The split is the dataset's own when it keeps artists apart (or has none), else an
-artist-disjoint split drawn here. Every row of a task sees the same clips: those that have
+The split is the dataset's own when it keeps its groups apart (an artist's clips, or where a
+dataset has no artists a song's: EMOPIA cuts several clips from one song), else a
+group-disjoint split drawn here. Every row of a task sees the same clips: those that have
 every modality the task offers; a modality only a few clips have is left out of the task, and
-the rows needing it are shown as not run, with the reason.
+the rows needing it are shown as not run, with the reason. MIDI is also heard as audio, rendered
+with a SoundFont, where a dataset has no audio files (as in notebook 03).
 
 Notebook: ``06_benchmark_common_data``.
 """
@@ -18,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from mer_lib.data.base import SPLITS, MERDataset
-from mer_lib.data.splits import FEATURE_SOURCES, fresh_split, usable_clips
-from mer_lib.data.tables import PATH_COLUMNS, artist_groups
-from mer_lib.experiments import jeon2017
+from mer_lib.data.splits import FEATURE_SOURCES, usable_clips
+from mer_lib.data.tables import PATH_COLUMNS, artist_groups, group_stratified_split, stratified_split
+from mer_lib.experiments import jeon2017, zhao2023
 from mer_lib.features.cache import source_fingerprint
 
 #: The label a dataset is asked to classify when a profile names none: the first it has.
@@ -28,8 +30,18 @@ DEFAULT_LABELS = ("quadrant", "cluster", "polarity")
 #: A modality held by fewer of a task's clips than this share is left out of the task (its
 #: rows are not run) rather than shrinking every row's clips to those that have it.
 MIN_COVERAGE = 0.8
-#: Seed of the artist-disjoint split drawn for a dataset whose own split shares artists.
+#: Seed and fractions (train, validation, test) of the split drawn for a dataset whose own
+#: split shares a group across splits, or that has none.
 SPLIT_SEED = 0
+SPLIT_FRACTIONS = (0.7, 0.1, 0.2)
+#: The clips that must stay in one split, by the first of these columns a task's table has:
+#: column -> (what the split then is, what it keeps apart, each clip's group). Artist names are
+#: case-folded (:func:`~mer_lib.data.tables.artist_groups`); song ids (EMOPIA's YouTube ids,
+#: several clips per song) are case-sensitive and kept as they are.
+GROUPINGS = {"artist": ("artist-disjoint", "artists", artist_groups),
+             "song_id": ("song-disjoint", "songs", lambda ids: pd.Series(list(ids), dtype=object))}
+#: How a task hears a modality its dataset has no files of (:func:`mer_lib.experiments.zhao2023.readable_modalities`).
+HEARD_AS = {"audio": "its MIDI rendered with a SoundFont"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -45,6 +57,8 @@ class Task:
         modalities: The modalities every clip of the task has.
         split_note: Where the split comes from.
         left_out: Modality → why the task does not offer it.
+        heard_as: Modality → how it is obtained where the dataset has no files of it (audio
+            rendered from the MIDI).
     """
 
     name: str
@@ -55,6 +69,7 @@ class Task:
     modalities: tuple[str, ...]
     split_note: str
     left_out: Mapping[str, str] = field(default_factory=dict)
+    heard_as: Mapping[str, str] = field(default_factory=dict)
 
     def labels(self, split: str) -> np.ndarray:
         """Class indices of a split's clips, in table order."""
@@ -92,28 +107,45 @@ def label_column(dataset: MERDataset, label: str, polarity_map: Mapping | None =
     return dataset.table[label]
 
 
-def shares_artists(table: pd.DataFrame) -> bool:
-    """Whether an artist of the validation or test split also has clips in training."""
-    if "artist" not in table.columns or table["artist"].isna().all():
+def split_groups(table: pd.DataFrame) -> tuple[str, str, pd.Series | None]:
+    """What a split of ``table`` is and keeps apart (:data:`GROUPINGS`), and each clip's group;
+    ``("clip-stratified", "", None)`` where the table has no group column."""
+    for column, (kind, kept_apart, groups) in GROUPINGS.items():
+        if column in table.columns and table[column].notna().any():
+            return kind, kept_apart, groups(table[column])
+    return "clip-stratified", "", None
+
+
+def shares_groups(table: pd.DataFrame) -> bool:
+    """Whether a group (artist, else song) of the validation or test split also has clips in training."""
+    *_, groups = split_groups(table)
+    if groups is None:
         return False
-    groups = artist_groups(table["artist"])
-    trained = set(groups[table["split"] == "train"].dropna())
-    return bool(set(groups[table["split"].isin(["validation", "test"])].dropna()) & trained)
+    trained = set(groups[table["split"].eq("train").to_numpy()].dropna())
+    return bool(set(groups[table["split"].isin(["validation", "test"]).to_numpy()].dropna()) & trained)
 
 
-def common_split(table: pd.DataFrame, seed: int = SPLIT_SEED) -> tuple[pd.DataFrame, str]:
+def common_split(table: pd.DataFrame, seed: int = SPLIT_SEED,
+                 min_coverage: float = MIN_COVERAGE) -> tuple[pd.DataFrame, str]:
     """The split every row of a task shares, and where it comes from.
 
-    The dataset's own split is kept when it keeps artists apart (or the table has none);
-    otherwise an artist-disjoint split stratified on ``label`` is drawn (70/10/20, ``seed``),
-    so no row is tested on an artist it was trained on.
+    The dataset's own split is kept when it keeps groups apart (:func:`split_groups`) and
+    covers at least ``min_coverage`` of the clips; the clips it leaves unsplit (27 of EMOPIA's
+    official split) are then left out. Otherwise a split stratified on ``label`` is drawn
+    (:data:`SPLIT_FRACTIONS`, ``seed``), group-disjoint where the table has groups, so no row is
+    tested on an artist (or a song) it was trained on.
     """
-    has_split = table["split"].isin(SPLITS).all()
-    if has_split and not shares_artists(table):
-        artists = "artist-disjoint" if "artist" in table.columns and table["artist"].notna().any() else "no artists"
-        return table, f"the dataset's own split ({artists})"
-    why = "its own split shares artists" if has_split else "it has no complete split"
-    return fresh_split(table, "label", seed, balance=False), f"artist-disjoint split drawn here (seed {seed}): {why}"
+    kind, kept_apart, groups = split_groups(table)
+    own = table["split"].isin(SPLITS)
+    covered = own.mean() >= min_coverage
+    if covered and not shares_groups(table[own]):
+        unsplit = int((~own).sum())
+        note = f"the dataset's own split ({kind if groups is not None else 'no artists or songs'})"
+        return table[own].reset_index(drop=True), note + (f"; {unsplit} clips it leaves unsplit left out" if unsplit else "")
+    why = f"its own split shares {kept_apart}" if covered else f"its own split covers {own.mean():.0%} of the clips"
+    split = (stratified_split(table["label"], SPLIT_FRACTIONS, seed) if groups is None
+             else group_stratified_split(table["label"], groups, SPLIT_FRACTIONS, seed))
+    return table.assign(split=split), f"{kind} split drawn here (seed {seed}): {why}"
 
 
 def make_task(dataset: MERDataset, label: str, polarity_map: Mapping | None = None,
@@ -126,7 +158,7 @@ def make_task(dataset: MERDataset, label: str, polarity_map: Mapping | None = No
     table = dataset.table.assign(label=label_column(dataset, label, polarity_map))
     table = table[table["label"].notna()]
     offered, left_out = [], {}
-    for modality in dataset.modalities:
+    for modality in zhao2023.readable_modalities(dataset.modalities):
         _, counts = usable_clips(table, [modality], [])
         share = counts["kept"].sum() / max(len(table), 1)
         if share >= min_coverage:
@@ -137,10 +169,12 @@ def make_task(dataset: MERDataset, label: str, polarity_map: Mapping | None = No
     classes = tuple(sorted(table["label"].unique()))
     if len(classes) < 2:
         raise ValueError(f"{dataset.name}:{label} has {len(classes)} class(es) among its usable clips")
-    columns = ["track_id", "split", "label", "artist",
+    columns = ["track_id", "split", "label", *GROUPINGS,
                *sorted({c for m in offered for c in FEATURE_SOURCES[m] if c in table.columns})]
-    table, note = common_split(table[[c for c in dict.fromkeys(columns) if c in table.columns]].reset_index(drop=True))
-    return Task(f"{dataset.name}:{label}", dataset.name, label, table, classes, tuple(offered), note, left_out)
+    table, note = common_split(table[[c for c in dict.fromkeys(columns) if c in table.columns]].reset_index(drop=True),
+                               min_coverage=min_coverage)
+    return Task(f"{dataset.name}:{label}", dataset.name, label, table, classes, tuple(offered), note, left_out,
+                {m: HEARD_AS[m] for m in offered if m not in dataset.modalities})
 
 
 def task_table(tasks: Sequence[Task]) -> pd.DataFrame:
@@ -149,6 +183,8 @@ def task_table(tasks: Sequence[Task]) -> pd.DataFrame:
     for task in tasks:
         counts = task.table["split"].value_counts()
         records.append({"task": task.name, **{s: int(counts.get(s, 0)) for s in SPLITS},
-                        "classes": len(task.classes), "modalities": ", ".join(task.modalities),
+                        "classes": len(task.classes),
+                        "modalities": ", ".join(f"{m} ({task.heard_as[m]})" if m in task.heard_as else m
+                                                for m in task.modalities),
                         "left out": "; ".join(task.left_out.values()), "split": task.split_note})
     return pd.DataFrame(records).set_index("task")

@@ -14,6 +14,7 @@ from mer_lib.experiments import rajamani2020 as experiment
 from mer_lib.experiments import rows
 from mer_lib.features.audio import SILENCE_DB
 from mer_lib.models.blocks import late_fusion
+from mer_lib.models.rajamani2020 import MIN_FRAMES
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -103,6 +104,26 @@ def test_training_batches_are_those_of_the_former_tensor_loader():
         torch.testing.assert_close(targets, y_old)
     (test_inputs, _), = list(loaders["test"])   # one batch of up to EVAL_BATCH_SIZE, in order
     torch.testing.assert_close(test_inputs[0], torch.as_tensor(x[16:]))
+
+
+def test_training_crops_are_random_windows_of_the_clip_and_evaluation_reads_it_whole():
+    x = np.arange(6 * 2 * 400, dtype=np.float32).reshape(6, 2, 400)
+    y = np.zeros((6, 1), np.float32)
+    split = {"train": np.arange(4), "validation": np.arange(4, 5), "test": np.arange(5, 6)}
+    loaders = experiment.loaders(x, y, split, seed=0, batch_size=4, train_frames=MIN_FRAMES)
+    starts = set()
+    for _ in range(3):  # a new crop every epoch
+        (inputs,), _ = next(iter(loaders["train"]))
+        assert inputs.shape == (4, 2, MIN_FRAMES)
+        for crop in inputs:  # a contiguous window of one clip
+            clip, start = divmod(int(crop[0, 0]), 2 * 400)
+            torch.testing.assert_close(crop, torch.as_tensor(x[clip][:, start:start + MIN_FRAMES]))
+            starts.add(start)
+    assert len(starts) > 1
+    (whole,), _ = next(iter(loaders["test"]))
+    assert whole.shape == (1, 2, 400)
+    with pytest.raises(ValueError, match="at least 320"):
+        experiment.loaders(x, y, split, seed=0, batch_size=4, train_frames=100)
 
 
 def _trained(y_score, best_epoch, seconds):

@@ -39,7 +39,7 @@ from mer_lib.experiments import rows
 from mer_lib.experiments.rows import Row
 from mer_lib.features.audio import SILENCE_DB, fix_frames
 from mer_lib.models.blocks import AReLU, late_fusion
-from mer_lib.models.rajamani2020 import REAL_INPUT
+from mer_lib.models.rajamani2020 import MIN_FRAMES, REAL_INPUT
 
 #: What a trained row of Table 1 reads and predicts.
 _NETWORK = {"model": "rajamani2020_vggish", "inputs": ("mel",), "modalities": ("audio",), "targets": ("tags",)}
@@ -293,11 +293,14 @@ def mel_inputs(dataset, n_frames: int = REAL_INPUT[1], track_ids=None, n_jobs: i
 
 
 def loaders(mels: np.ndarray, targets: np.ndarray, split: Mapping[str, np.ndarray], *, seed: int,
-            batch_size: int, eval_batch_size: int = EVAL_BATCH_SIZE) -> dict:
+            batch_size: int, eval_batch_size: int = EVAL_BATCH_SIZE, train_frames: int | None = None) -> dict:
     """``{"train", "validation", "test"}`` loaders of ``(mel,)`` inputs and tag targets.
 
     The training loader is shuffled with ``seed`` (same batches for every row of a seed);
-    validation and test keep their order, in batches of ``eval_batch_size``.
+    validation and test keep their order, in batches of ``eval_batch_size``. With
+    ``train_frames`` every training clip is a random crop of that many frames, drawn anew each
+    epoch (seeded), while validation and test read the whole input: the last layer pools over
+    whatever time is left, so one network reads both.
 
     Args:
         mels: ``(clips, n_mels, frames)`` inputs.
@@ -306,10 +309,15 @@ def loaders(mels: np.ndarray, targets: np.ndarray, split: Mapping[str, np.ndarra
         seed: Seed of the training batches.
         batch_size: Training batch size.
         eval_batch_size: Batch size of validation and test.
+        train_frames: Frames of the training crops (at least :data:`~mer_lib.models.rajamani2020.MIN_FRAMES`);
+            None trains on the whole input.
     """
+    if train_frames is not None and train_frames < MIN_FRAMES:
+        raise ValueError(f"train_frames must be at least {MIN_FRAMES} (the time pools need them), got {train_frames}")
+    crop = {"lengths": {0: train_frames}, "random_crop": True} if train_frames is not None else {}
     return {s: train.clip_loader((mels[split[s]],), targets[split[s]], shuffle=s == "train",
                                  batch_size=batch_size if s == "train" else eval_batch_size,
-                                 seed=seed if s == "train" else 0)
+                                 seed=seed if s == "train" else 0, **(crop if s == "train" else {}))
             for s in SPLITS}
 
 

@@ -13,6 +13,7 @@ from mer_lib.data.base import MERDataset
 from mer_lib.experiments import benchmark
 from mer_lib.experiments.benchmark import base, cells, scoring, simple, tasks
 from mer_lib.grid import Cell
+from mer_lib.reporting import is_timing
 
 
 def _dataset(artists, splits, quadrants, **columns) -> MERDataset:
@@ -113,6 +114,7 @@ def test_a_tfidf_row_learns_lyrics_whose_words_name_their_class():
     result = cells.run_cell(Cell("lyrics_tfidf_lr", task.name, 0), task, base.Budget())
     assert result["accuracy"] == 1.0 and result["validation_accuracy"] == 1.0
     assert result["test_predictions"] == task.labels("test").tolist()
+    assert result["seconds"] > 0
 
 
 def test_a_row_is_read_against_the_best_validation_baseline_within_its_modalities():
@@ -131,9 +133,12 @@ def test_ranks_give_one_to_the_best_mean_and_a_mean_rank_only_to_rows_on_every_t
 
 
 def test_result_scores_name_each_column_by_task_and_metric():
-    scores = pd.DataFrame({"row": ["a"], "task": ["mirex_mm:cluster"], "seed": [0], "accuracy": [0.5], "f1_macro": [0.4]})
+    scores = pd.DataFrame({"row": ["a"], "task": ["mirex_mm:cluster"], "seed": [0], "accuracy": [0.5], "f1_macro": [0.4],
+                           "seconds": [12.5]})
     wide = scoring.result_scores(scores)
-    assert set(wide.columns) == {"row", "seed", "mirex_mm_cluster_accuracy", "mirex_mm_cluster_f1_macro"}
+    assert set(wide.columns) == {"row", "seed", "mirex_mm_cluster_accuracy", "mirex_mm_cluster_f1_macro",
+                                 "mirex_mm_cluster_seconds"}
+    assert is_timing("mirex_mm_cluster_seconds") and not is_timing("mirex_mm_cluster_accuracy")
 
 
 #: A row of each paper (fusions included) and the shortest excerpt its front end takes.

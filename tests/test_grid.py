@@ -27,12 +27,16 @@ def _run(task, grid_cells, cache_dir, **options):
                     arguments=lambda cell: (task, BUDGET), progress=False, **options)
 
 
+def _scores(results):
+    return {cell: {k: v for k, v in result.items() if k != "seconds"} for cell, result in results.items()}
+
+
 def test_a_grid_on_two_dask_worker_processes_equals_the_same_grid_run_serially(task, tmp_path):
     grid_cells = _grid(task)
     serial = _run(task, grid_cells, tmp_path / "serial", workers=0)
     distributed = _run(task, grid_cells, tmp_path / "dask", workers=2)
     assert list(distributed) == grid_cells
-    assert distributed == serial
+    assert _scores(distributed) == _scores(serial)  # everything but the cells' wall times
     assert len(list((tmp_path / "dask").glob("*.json"))) == len(grid_cells)
 
 

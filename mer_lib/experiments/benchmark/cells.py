@@ -6,6 +6,7 @@ Notebook: ``06_benchmark_common_data``.
 
 from __future__ import annotations
 
+import time
 from dataclasses import asdict
 from typing import Sequence
 
@@ -67,9 +68,11 @@ def run_cell(cell: Cell, task: Task, budget: Budget) -> dict:
     """Fit one row on one task with one seed; score its validation and test predictions.
 
     Returns:
-        ``{"validation_accuracy", "accuracy", "f1_macro", "test_predictions"}`` (class indices).
+        ``{"validation_accuracy", "accuracy", "f1_macro", "test_predictions"}`` (class indices)
+        and ``seconds``, the cell's wall time on its worker (a rerun that reads the cell from
+        the cache keeps it, so a grid computed over several runs still adds up its cost).
     """
-    method = METHODS[cell.row]
+    started, method = time.perf_counter(), METHODS[cell.row]
     with train.torch_threads(budget.torch_threads):
         inputs = method.inputs(task, budget, 1, False) if method.inputs is not None else {}
         seed_everything(cell.seed)
@@ -77,4 +80,4 @@ def run_cell(cell: Cell, task: Task, budget: Budget) -> dict:
     truth = task.labels("test")
     return {"validation_accuracy": metrics.accuracy(task.labels("validation"), validation),
             "accuracy": metrics.accuracy(truth, test), "f1_macro": metrics.f1_macro(truth, test),
-            "test_predictions": np.asarray(test).astype(int).tolist()}
+            "test_predictions": np.asarray(test).astype(int).tolist(), "seconds": time.perf_counter() - started}

@@ -24,8 +24,9 @@ METRICS = ("accuracy", "f1_macro")
 
 def result_scores(scores: pd.DataFrame) -> pd.DataFrame:
     """Scores in the layout of :meth:`mer_lib.reporting.Run.write_results`: one line per
-    (row, seed), one column per ``<task>_<metric>`` (``mirex_mm_cluster_accuracy``)."""
-    long = scores.melt(id_vars=["row", "task", "seed"], value_vars=list(METRICS), var_name="metric")
+    (row, seed), one column per ``<task>_<metric>`` (``mirex_mm_cluster_accuracy``), and the
+    cells' wall times (``<task>_seconds``, timings)."""
+    long = scores.melt(id_vars=["row", "task", "seed"], value_vars=[*METRICS, "seconds"], var_name="metric")
     long["column"] = (long["task"].str.replace(r"[^a-z0-9]+", "_", regex=True) + "_" + long["metric"])
     wide = long.pivot_table(index=["row", "seed"], columns="column", values="value", sort=False)
     return wide.reset_index().rename_axis(columns=None)
@@ -33,9 +34,11 @@ def result_scores(scores: pd.DataFrame) -> pd.DataFrame:
 
 
 def scores_table(results: Mapping[Cell, dict]) -> pd.DataFrame:
-    """One line per cell: ``row``, ``task``, ``seed``, validation accuracy and the test metrics."""
+    """One line per cell: ``row``, ``task``, ``seed``, validation accuracy, the test metrics and
+    the cell's wall time on its worker (``seconds``)."""
     return pd.DataFrame([{"row": c.row, "task": c.task, "seed": c.seed,
-                          "validation_accuracy": r["validation_accuracy"], **{m: r[m] for m in METRICS}}
+                          "validation_accuracy": r["validation_accuracy"], **{m: r[m] for m in METRICS},
+                          "seconds": r["seconds"]}
                          for c, r in results.items()])
 
 

@@ -14,7 +14,6 @@ from mer_lib.experiments import rajamani2020 as experiment
 from mer_lib.experiments import rows
 from mer_lib.features.audio import SILENCE_DB
 from mer_lib.models.blocks import late_fusion
-from mer_lib.models.rajamani2020 import MIN_FRAMES
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -110,14 +109,14 @@ def test_training_crops_are_random_windows_of_the_clip_and_evaluation_reads_it_w
     x = np.arange(6 * 2 * 400, dtype=np.float32).reshape(6, 2, 400)
     y = np.zeros((6, 1), np.float32)
     split = {"train": np.arange(4), "validation": np.arange(4, 5), "test": np.arange(5, 6)}
-    loaders = experiment.loaders(x, y, split, seed=0, batch_size=4, train_frames=MIN_FRAMES)
+    loaders = experiment.loaders(x, y, split, seed=0, batch_size=4, train_frames=experiment.MIN_FRAMES)
     starts = set()
     for _ in range(3):  # a new crop every epoch
         (inputs,), _ = next(iter(loaders["train"]))
-        assert inputs.shape == (4, 2, MIN_FRAMES)
+        assert inputs.shape == (4, 2, experiment.MIN_FRAMES)
         for crop in inputs:  # a contiguous window of one clip
             clip, start = divmod(int(crop[0, 0]), 2 * 400)
-            torch.testing.assert_close(crop, torch.as_tensor(x[clip][:, start:start + MIN_FRAMES]))
+            torch.testing.assert_close(crop, torch.as_tensor(x[clip][:, start:start + experiment.MIN_FRAMES]))
             starts.add(start)
     assert len(starts) > 1
     (whole,), _ = next(iter(loaders["test"]))

@@ -24,6 +24,7 @@ Notebook: ``02_rajamani2020_attention_tagging``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
@@ -39,8 +40,10 @@ from mer_lib.experiments import rows
 from mer_lib.experiments.rows import Row
 from mer_lib.features.audio import SILENCE_DB, fix_frames
 from mer_lib.models.blocks import AReLU, late_fusion
-from mer_lib.models.rajamani2020 import MIN_FRAMES, REAL_INPUT
+from mer_lib.models.rajamani2020 import POOLS, REAL_INPUT
 
+#: The fewest input frames the network's time pools leave a frame of (4 × 4 × 4 × 5 = 320).
+MIN_FRAMES = math.prod(time for _, time in POOLS)
 #: What a trained row of Table 1 reads and predicts.
 _NETWORK = {"model": "rajamani2020_vggish", "inputs": ("mel",), "modalities": ("audio",), "targets": ("tags",)}
 
@@ -309,7 +312,7 @@ def loaders(mels: np.ndarray, targets: np.ndarray, split: Mapping[str, np.ndarra
         seed: Seed of the training batches.
         batch_size: Training batch size.
         eval_batch_size: Batch size of validation and test.
-        train_frames: Frames of the training crops (at least :data:`~mer_lib.models.rajamani2020.MIN_FRAMES`);
+        train_frames: Frames of the training crops (at least :data:`MIN_FRAMES`);
             None trains on the whole input.
     """
     if train_frames is not None and train_frames < MIN_FRAMES:

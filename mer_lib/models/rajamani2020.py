@@ -21,8 +21,6 @@ Notebook: ``02_rajamani2020_attention_tagging``.
 
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 
@@ -35,8 +33,6 @@ CHANNELS = (64, 128, 128, 128, 64)
 #: Max-pool sizes (frequency, time) of layers 1–4; layer 5 pools what is left to 1×1
 #: (on the real input a 4×4 map: the baseline's MaxPool(4, 4)).
 POOLS = ((2, 4), (2, 4), (2, 4), (3, 5))
-#: The fewest input frames that the time pools of layers 1–4 leave a frame of (4 × 4 × 4 × 5).
-MIN_FRAMES = math.prod(time for _, time in POOLS)
 
 
 class VGGishTagger(nn.Module):

@@ -25,7 +25,6 @@ from mer_lib.features import text, word2vec
 from mer_lib.features.pipeline import extract
 from mer_lib.models import jeon2017 as jeon_networks, mmer_analysis as mmer_networks
 from mer_lib.models.blocks import late_fusion
-from mer_lib.models.rajamani2020 import MIN_FRAMES
 from mer_lib.repro import seed_everything
 
 
@@ -204,12 +203,12 @@ def _mmer_analysis(row: Row) -> Method:
 #: (320, 6.8 s), the whole excerpt read on validation and test. Trained whole, the 30-s excerpt
 #: (1,406 frames) costs about 70 s per epoch of mirex_mm's 552 training clips on one core.
 RAJAMANI2020 = {"channels": (16, 32, 32, 32, 16), "learning_rate": 1e-3, "batch_size": 16, "sr": 12000, "hop_length": 256,
-                "train_frames": MIN_FRAMES}
+                "train_frames": rajamani2020.MIN_FRAMES}
 
 
 def rajamani2020_frames(budget: Budget) -> int:
-    """Input frames of the ``budget.audio_seconds`` excerpt (at least :data:`~mer_lib.models.rajamani2020.MIN_FRAMES`)."""
-    return max(MIN_FRAMES, int(round(budget.audio_seconds * RAJAMANI2020["sr"] / RAJAMANI2020["hop_length"])))
+    """Input frames of the ``budget.audio_seconds`` excerpt (at least :data:`mer_lib.experiments.rajamani2020.MIN_FRAMES`)."""
+    return max(rajamani2020.MIN_FRAMES, int(round(budget.audio_seconds * RAJAMANI2020["sr"] / RAJAMANI2020["hop_length"])))
 
 
 def rajamani2020_inputs(task: Task, budget: Budget, n_jobs: int, progress: bool) -> dict:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
@@ -102,6 +103,18 @@ def test_writes_are_atomic_and_concurrent_writers_are_safe(tmp_path):
 
 def test_text_sources_are_fingerprinted_by_content():
     assert source_fingerprint("some lyrics", is_file=False) != source_fingerprint("other", is_file=False)
+
+
+def test_a_file_is_fingerprinted_by_path_size_and_mtime_not_content(tmp_path):
+    first, copy = tmp_path / "a.wav", tmp_path / "b.wav"
+    first.write_bytes(b"same bytes")
+    copy.write_bytes(b"same bytes")
+    before = source_fingerprint(str(first), is_file=True)
+    assert source_fingerprint(str(first), is_file=True) == before
+    assert source_fingerprint(str(copy), is_file=True) != before  # another path, same bytes
+    stat = first.stat()
+    os.utime(first, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # re-provisioned: new time only
+    assert source_fingerprint(str(first), is_file=True) != before
 
 
 def test_cache_false_writes_nothing(tmp_path):

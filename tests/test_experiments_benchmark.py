@@ -196,10 +196,24 @@ def test_a_task_asks_baselines_fusions_and_lyrics_against_audio_with_references_
     assert not [p for p in pairs if p[1] == "majority"]
 
 
-def test_the_best_row_per_modality_combination_leaves_out_rows_that_did_not_run_on_a_task():
-    scores = pd.DataFrame({"row": ["audio_lr", "jeon2017_audio_cnn", "zhao2023_full", "audio_lr"],
-                           "task": ["q", "q", "q", "p"], "seed": 0, "accuracy": [0.5, 0.6, 0.7, 0.8]})
+def test_the_best_row_per_modality_combination_is_chosen_on_validation_and_leaves_out_rows_that_did_not_run():
+    scores = pd.DataFrame({"row": ["audio_lr", "jeon2017_audio_cnn", "jeon2017_audio_cnn", "zhao2023_full", "audio_lr"],
+                           "task": ["q", "q", "q", "q", "p"], "seed": [0, 0, 1, 0, 0],
+                           "validation_accuracy": [0.6, 0.5, 0.55, 0.7, 0.8], "accuracy": [0.5, 0.6, 0.7, 0.7, 0.8]})
     best = scoring.best_per_modalities(scores)
-    assert best.loc[("q", "audio"), "row"] == "jeon2017_audio_cnn"
+    assert best.loc[("q", "audio"), "row"] == "audio_lr"                  # better on validation, worse on test
+    assert best.loc[("q", "audio"), "test"] == "0.500 ± 0.000"
     assert best.loc[("q", "midi + audio"), "row"] == "zhao2023_full"
     assert list(best.loc["p"].index) == ["audio"]
+
+
+def test_readings_name_the_fusions_that_beat_their_parts_and_read_lyrics_against_audio():
+    scores = pd.DataFrame({"row": ["audio_lr", "jeon2017_lyrics_cnn", "jeon2017_multimodal"], "task": "t", "seed": 0,
+                           "accuracy": [0.4, 0.5, 0.6]})
+    compared = pd.DataFrame({"question": ["fusion", "modality"], "row": ["jeon2017_multimodal", "jeon2017_lyrics_cnn"],
+                             "task": "t", "reference": ["jeon2017_lyrics_cnn", "audio_lr"],
+                             "difference": [0.1, 0.1], "low": [0.02, -0.01], "high": [0.2, 0.2]})
+    _, fusion, modality = scoring.readings(scores, compared)
+    assert fusion == ("t: 1 of 1 fusions beat the best row on fewer of their modalities: jeon2017_multimodal over "
+                      "jeon2017_lyrics_cnn by +0.100 (95 % interval +0.020 to +0.200).")
+    assert modality.endswith("+0.100 (95 % interval -0.010 to +0.200), this test set does not tell them apart.")

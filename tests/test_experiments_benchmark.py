@@ -217,3 +217,13 @@ def test_readings_name_the_fusions_that_beat_their_parts_and_read_lyrics_against
     assert fusion == ("t: 1 of 1 fusions beat the best row on fewer of their modalities: jeon2017_multimodal over "
                       "jeon2017_lyrics_cnn by +0.100 (95 % interval +0.020 to +0.200).")
     assert modality.endswith("+0.100 (95 % interval -0.010 to +0.200), this test set does not tell them apart.")
+
+
+def test_readings_over_several_tasks_end_with_how_often_networks_beat_baselines_and_fusions_their_parts():
+    scores = pd.DataFrame({"row": ["audio_lr", "jeon2017_audio_cnn"] * 2, "task": ["t", "t", "u", "u"], "seed": 0,
+                           "accuracy": [0.4, 0.5, 0.4, 0.3]})
+    compared = pd.DataFrame({"question": "baseline", "row": "jeon2017_audio_cnn", "task": ["t", "u"],
+                             "reference": "audio_lr", "difference": [0.1, -0.1], "low": [0.01, -0.2], "high": [0.2, 0.0]})
+    assert scoring.readings(scores, compared)[-1] == ("Over the 2 tasks: 1 of 2 (network row, task) pairs beat their "
+                                                      "simple baseline, and 0 of 0 fusions beat the best row on fewer "
+                                                      "of their modalities.")

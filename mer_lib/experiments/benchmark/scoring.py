@@ -164,16 +164,17 @@ def claims(compared: pd.DataFrame, digits: int = 3) -> list[verdicts.Verdict]:
 def readings(scores: pd.DataFrame, compared: pd.DataFrame, top: int = 3, digits: int = 3) -> list[str]:
     """The sentences that read the results, from the numbers: per task its ``top`` rows (mean ±
     std of test accuracy over seeds), the network rows that do not beat their simple baseline,
-    the fusions that beat the best row on fewer of their modalities, and lyrics against audio."""
+    the fusions that beat the best row on fewer of their modalities, lyrics against audio, and
+    over several tasks how often a network row beats its baseline and a fusion its parts."""
     out = []
+    networks = compared[(compared["question"] == "baseline") & compared["row"].map(lambda r: METHODS[r].source != SIMPLE)]
     grouped = scores.groupby(["task", "row"])["accuracy"]
     mean, std = grouped.mean(), grouped.std(ddof=1).fillna(0.0)
     for task in dict.fromkeys(scores["task"]):
         best = mean[task].sort_values(ascending=False).head(top)
         listed = ", ".join(f"{row} {value:.{digits}f} ± {std[task][row]:.{digits}f}" for row, value in best.items())
         out.append(f"{task}: the best rows are {listed}.")
-        lines = compared[(compared["question"] == "baseline") & (compared["task"] == task)
-                         & compared["row"].map(lambda r: METHODS[r].source != SIMPLE)]
+        lines = networks[networks["task"] == task]
         failing = lines[lines["low"] <= 0]
         if len(lines):
             out.append(f"{task}: {len(failing)} of {len(lines)} network rows do not beat their simple baseline "
@@ -189,6 +190,11 @@ def readings(scores: pd.DataFrame, compared: pd.DataFrame, top: int = 3, digits:
                        else "this test set does not tell them apart")
             out.append(f"{task}: lyrics against audio (the best row of each on validation, {line.row} against "
                        f"{line.reference}): {_difference(line, digits)}, {outcome}.")
+    if compared["task"].nunique() > 1:
+        fusions = compared[compared["question"] == "fusion"]
+        out.append(f"Over the {compared['task'].nunique()} tasks: {int((networks['low'] > 0).sum())} of {len(networks)} "
+                   f"(network row, task) pairs beat their simple baseline, and {int((fusions['low'] > 0).sum())} of "
+                   f"{len(fusions)} fusions beat the best row on fewer of their modalities.")
     return out
 
 

@@ -191,10 +191,10 @@ def readings(scores: pd.DataFrame, compared: pd.DataFrame, top: int = 3, digits:
             out.append(f"{task}: lyrics against audio (the best row of each on validation, {line.row} against "
                        f"{line.reference}): {_difference(line, digits)}, {outcome}.")
     if compared["task"].nunique() > 1:
-        fusions = compared[compared["question"] == "fusion"]
+        every_fusion = compared[compared["question"] == "fusion"]
         out.append(f"Over the {compared['task'].nunique()} tasks: {int((networks['low'] > 0).sum())} of {len(networks)} "
-                   f"(network row, task) pairs beat their simple baseline, and {int((fusions['low'] > 0).sum())} of "
-                   f"{len(fusions)} fusions beat the best row on fewer of their modalities.")
+                   f"(network row, task) pairs beat their simple baseline, and {int((every_fusion['low'] > 0).sum())} of "
+                   f"{len(every_fusion)} fusions beat the best row on fewer of their modalities.")
     return out
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from mer_lib import data, grid
 from mer_lib.experiments import benchmark
-from mer_lib.experiments.benchmark import base, cells, tasks
+from mer_lib.experiments.benchmark import base, cell_run, cells, tasks
 from mer_lib.fileio import atomic_write_text
 from mer_lib.paths import reports_dir
 
@@ -34,8 +34,9 @@ def timed_run(grid_cells, task, budget, workers: int) -> tuple[float, dict]:
     """Seconds of one grid run into a new cache, and its results."""
     with tempfile.TemporaryDirectory(prefix="grid-bench-") as cache:
         started = time.perf_counter()
-        results = grid.run(grid_cells, cells.run_cell, cache_dir=cache, inputs=lambda c: cells.cell_inputs(task, budget),
-                           arguments=lambda c: (task, budget), workers=workers, progress=False)
+        results = grid.run(grid_cells, cell_run.run_cell, cache_dir=cache,
+                           inputs=lambda c: cells.cell_inputs(c, task, budget),
+                           arguments=lambda c: (benchmark.METHODS[c.row], task, budget), workers=workers, progress=False)
         return time.perf_counter() - started, results
 
 

@@ -23,8 +23,9 @@ RECORDED_PACKAGES = provenance.COMPUTE_PACKAGES + ("papermill",)
 #: (a notebook uses one core; ``make reports`` runs two at once), PyTorch's AVX2 kernels even
 #: on AVX-512 machines, MKL's AVX2 code path (its conditional numerical reproducibility),
 #: OpenBLAS's Haswell kernels. oneDNN is not capped (``DNNL_MAX_CPU_ISA=AVX2`` leaves it no
-#: bfloat16 LSTM, which ``03_zhao2023``'s mixed precision needs), so bfloat16 results may
-#: still differ between CPU generations. Set for every notebook kernel by the runner; a value
+#: bfloat16 LSTM, which ``03_zhao2023``'s mixed precision uses where the CPU has one: see
+#: :func:`mer_lib.models.blocks_sequence.native_bfloat16`), so bfloat16 results may still
+#: differ between CPU generations, and a CPU without bfloat16 runs that notebook in float32. Set for every notebook kernel by the runner; a value
 #: already in the environment wins, and results.json records what was used.
 PINNED_NUMERICS = {
     "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",

@@ -9,9 +9,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mer_lib import provenance
 from mer_lib.data.base import MERDataset
 from mer_lib.experiments import benchmark
-from mer_lib.experiments.benchmark import base, cells, scoring, simple, tasks
+from mer_lib.experiments.benchmark import base, cell_run, cells, scoring, simple, tasks
 from mer_lib.grid import Cell
 from mer_lib.reporting import is_timing
 
@@ -111,7 +112,7 @@ def test_a_tfidf_row_learns_lyrics_whose_words_name_their_class():
     quadrants, splits = _balanced()
     lyrics = [f"word{q} word{q} filler" for q in quadrants]
     task = tasks.make_task(_dataset([None] * 40, splits, quadrants, lyrics=lyrics), "quadrant")
-    result = cells.run_cell(Cell("lyrics_tfidf_lr", task.name, 0), task, base.Budget())
+    result = cell_run.run_cell(Cell("lyrics_tfidf_lr", task.name, 0), benchmark.METHODS["lyrics_tfidf_lr"], task, base.Budget())
     assert result["accuracy"] == 1.0 and result["validation_accuracy"] == 1.0
     assert result["test_predictions"] == task.labels("test").tolist()
     assert result["seconds"] > 0
@@ -153,7 +154,7 @@ def test_a_paper_row_trains_on_a_quadrant_task_and_predicts_one_of_its_classes_p
                                                                                             one_torch_thread):
     task = tasks.make_task(tiny_corpus, "quadrant")
     budget = base.Budget(max_epochs=1, patience=1, audio_seconds=PAPER_ROWS[row])
-    result = cells.run_cell(Cell(row, task.name, 0), task, budget)
+    result = cell_run.run_cell(Cell(row, task.name, 0), benchmark.METHODS[row], task, budget)
     assert len(result["test_predictions"]) == len(task.labels("test")) and len(task.classes) == 4
     assert set(result["test_predictions"]) <= set(range(len(task.classes)))
     assert 0.0 <= result["accuracy"] <= 1.0 and 0.0 <= result["validation_accuracy"] <= 1.0
@@ -227,3 +228,20 @@ def test_readings_over_several_tasks_end_with_how_often_networks_beat_baselines_
     assert scoring.readings(scores, compared)[-1] == ("Over the 2 tasks: 1 of 2 (network row, task) pairs beat their "
                                                       "simple baseline, and 0 of 0 fusions beat the best row on fewer "
                                                       "of their modalities.")
+
+
+def test_a_cell_digest_covers_its_own_papers_code_and_not_another_papers():
+    def closure(name):
+        return {m for module in benchmark.METHODS[name].modules for m in provenance.module_closure(module)}
+    shared = set(provenance.module_closure(cell_run.__name__))
+    assert not {m for m in shared if m.startswith("mer_lib.experiments.benchmark.paper_rows")} | (
+        {"mer_lib.experiments.jeon2017", "mer_lib.experiments.zhao2023", "mer_lib.experiments.benchmark"} & shared)
+    jeon, zhao = closure("jeon2017_audio_cnn"), closure("zhao2023_full")
+    assert "mer_lib.experiments.jeon2017" in jeon and "mer_lib.experiments.zhao2023" not in jeon
+    assert "mer_lib.experiments.zhao2023" in zhao and "mer_lib.experiments.jeon2017" not in zhao
+
+
+def test_a_cell_given_another_rows_method_is_refused(tiny_corpus):
+    task = tasks.make_task(tiny_corpus, "quadrant")
+    with pytest.raises(ValueError, match="was given the row 'audio_lr'"):
+        cell_run.run_cell(Cell("majority", task.name, 0), benchmark.METHODS["audio_lr"], task, base.Budget())

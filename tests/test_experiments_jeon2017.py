@@ -7,6 +7,7 @@ import torch
 
 from mer_lib import data, models
 from mer_lib.data.base import DatasetError, MERDataset
+from mer_lib.data.polarity import polarity_labels
 from mer_lib.experiments import jeon2017 as E
 from mer_lib.experiments import rows
 
@@ -65,32 +66,32 @@ def clip_table(n=20, lyrics_words=40):
 
 def test_polarity_from_clusters_and_the_strict_variant():
     table = clip_table()
-    full = E.polarity_labels(table, FULL_MAP)
+    full = polarity_labels(table, FULL_MAP)
     assert set(full) == {"positive", "negative"}
     assert (full[table.cluster.isin([1, 2, 4])] == "positive").all()
-    strict = E.polarity_labels(table, {2: "positive", 3: "negative"})
+    strict = polarity_labels(table, {2: "positive", 3: "negative"})
     assert strict.isna().sum() == (~table.cluster.isin([2, 3])).sum()
 
 
 def test_polarity_map_errors_name_the_culprit():
     table = clip_table()
     with pytest.raises(ValueError, match="unknown cluster 7"):
-        E.polarity_labels(table, {7: "positive", 3: "negative"})
+        polarity_labels(table, {7: "positive", 3: "negative"})
     with pytest.raises(ValueError, match="'happy'"):
-        E.polarity_labels(table, {2: "happy", 3: "negative"})
+        polarity_labels(table, {2: "happy", 3: "negative"})
     with pytest.raises(ValueError, match="both polarities"):
-        E.polarity_labels(table, {2: "positive", 1: "positive"})
+        polarity_labels(table, {2: "positive", 1: "positive"})
     with pytest.raises(ValueError, match="no 'polarity' column"):
-        E.polarity_labels(table, {})
+        polarity_labels(table, {})
     with pytest.raises(ValueError, match="'cluster' column"):
-        E.polarity_labels(table.drop(columns="cluster").assign(polarity="positive"), FULL_MAP)
+        polarity_labels(table.drop(columns="cluster").assign(polarity="positive"), FULL_MAP)
 
 
 def test_polarity_column_is_used_without_a_map():
     table = clip_table().assign(polarity=["positive", "negative"] * 10)
-    assert E.polarity_labels(table, {}).tolist() == table.polarity.tolist()
+    assert polarity_labels(table, {}).tolist() == table.polarity.tolist()
     with pytest.raises(ValueError, match="unknown polarity values"):
-        E.polarity_labels(table.assign(polarity="neutral"), None)
+        polarity_labels(table.assign(polarity="neutral"), None)
 
 
 def test_only_the_audio_rows_run_when_the_dataset_has_no_lyrics():
@@ -104,7 +105,7 @@ def test_only_the_audio_rows_run_when_the_dataset_has_no_lyrics():
 
 def test_only_the_polarity_filters_when_no_row_reads_lyrics():
     table = clip_table(n=10).drop(columns="lyrics")
-    polarity = E.polarity_labels(table, {2: "positive", 3: "negative"})
+    polarity = polarity_labels(table, {2: "positive", 3: "negative"})
     kept, counts = E.eligible_clips(table, polarity, min_words=None, group="cluster")
     assert list(counts.columns) == ["polarity", "clips", "no_polarity", "eligible"]
     assert len(kept) == polarity.notna().sum() and "lyric_words" not in kept.columns
@@ -115,11 +116,11 @@ def test_eligible_clips_apply_the_30_word_filter_and_count_reasons():
     table = clip_table(n=10)
     table.loc[0, "lyrics"] = "too short " * 5                      # 10 words
     table.loc[1, "lyrics"] = None                                  # no lyrics
-    kept, counts = E.eligible_clips(table, E.polarity_labels(table, FULL_MAP), group="cluster")
+    kept, counts = E.eligible_clips(table, polarity_labels(table, FULL_MAP), group="cluster")
     assert set(table.track_id) - set(kept.track_id) == {"000", "001"}
     assert counts["without_lyrics"].sum() == 1 and counts["under_30_words"].sum() == 1
     assert (kept.lyric_words >= 30).all() and kept.polarity.notna().all()
-    strict = E.polarity_labels(table, {2: "positive", 3: "negative"})
+    strict = polarity_labels(table, {2: "positive", 3: "negative"})
     kept, counts = E.eligible_clips(table, strict, group="cluster")
     assert counts["no_polarity"].sum() == strict.isna().sum() and set(kept.cluster) <= {2, 3}
     reasons = ["no_polarity", "without_lyrics", "under_30_words", "eligible"]
@@ -275,6 +276,6 @@ def test_mel_statistics_are_band_means_then_stds():
 @pytest.mark.real
 def test_mirex_polarity_counts():
     dataset = data.load("mirex_mm")
-    kept, counts = E.eligible_clips(dataset.table, E.polarity_labels(dataset.table, FULL_MAP), group="cluster")
+    kept, counts = E.eligible_clips(dataset.table, polarity_labels(dataset.table, FULL_MAP), group="cluster")
     assert kept.polarity.value_counts().to_dict() == {"positive": 445, "negative": 318}
     assert counts["without_lyrics"].sum() == 903 - 764

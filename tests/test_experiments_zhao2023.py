@@ -6,6 +6,7 @@ import pytest
 import torch
 
 from mer_lib import metrics, models, train, verdicts
+from mer_lib.data.splits import readable_modalities
 from mer_lib.experiments import rows
 from mer_lib.experiments import zhao2023 as E
 from mer_lib.features.symbolic import PAD_ID, VOCAB_SIZE
@@ -46,14 +47,14 @@ def test_rows_are_the_papers_table_rows_and_fused_rows_reuse_the_single_branches
 
 
 def test_midi_alone_feeds_every_row_when_clips_without_audio_are_heard_through_their_rendered_midi():
-    assert E.readable_modalities(("midi",)) == ("midi", "audio")
-    assert E.readable_modalities(("audio", "midi", "lyrics")) == ("audio", "midi", "lyrics")
-    ran, status = rows.runnable(list(E.ROWS.values()), E.readable_modalities(("midi",)), ("quadrant",))
+    assert readable_modalities(("midi",)) == ("midi", "audio")
+    assert readable_modalities(("audio", "midi", "lyrics")) == ("audio", "midi", "lyrics")
+    ran, status = rows.runnable(list(E.ROWS.values()), readable_modalities(("midi",)), ("quadrant",))
     assert len(ran) == len(E.ROWS) and set(status["status"]) == {"ran"}
 
 
 def test_acoustic_rows_run_and_rows_reading_midi_are_skipped_when_a_dataset_has_audio_only():
-    ran, status = rows.runnable(list(E.ROWS.values()), E.readable_modalities(("audio",)), ("quadrant", "polarity"))
+    ran, status = rows.runnable(list(E.ROWS.values()), readable_modalities(("audio",)), ("quadrant", "polarity"))
     assert [row.name for row in ran] == ["audio_lr", "harmony_only", "tone_only", "short_chunk_resnet"]
     assert status.loc["full", "needs"] == "midi + audio"
     assert status.loc["lstm_attn", "status"] == status.loc["full", "status"] == "skipped: lacks midi"
@@ -62,7 +63,7 @@ def test_acoustic_rows_run_and_rows_reading_midi_are_skipped_when_a_dataset_has_
     assert E.trained_rows("clip", 2, among=ran) == []
     assert [r.name for r in E.trained_rows("song", 1, among=ran)] == ["harmony_only", "tone_only"]
     with pytest.raises(ValueError, match="none of the selected rows"):
-        rows.runnable(list(E.ROWS.values()), E.readable_modalities(("midi",)), ("valence", "arousal"))
+        rows.runnable(list(E.ROWS.values()), readable_modalities(("midi",)), ("valence", "arousal"))
 
 
 def test_song_level_options_switch_the_split_when_the_loader_has_one_and_are_none_otherwise():

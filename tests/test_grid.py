@@ -7,7 +7,8 @@ import json
 import pytest
 
 from mer_lib import grid
-from mer_lib.experiments.benchmark import base, cells, tasks
+from mer_lib.experiments import benchmark
+from mer_lib.experiments.benchmark import base, cell_run, cells, tasks
 
 ROWS = ("majority", "lyrics_tfidf_lr", "context_tfidf_lr", "jeon2017_lyrics_cnn")
 BUDGET = base.Budget(max_epochs=2, patience=2)
@@ -23,8 +24,9 @@ def _grid(task, seeds=(0, 1)):
 
 
 def _run(task, grid_cells, cache_dir, **options):
-    return grid.run(grid_cells, cells.run_cell, cache_dir=cache_dir, inputs=lambda cell: cells.cell_inputs(task, BUDGET),
-                    arguments=lambda cell: (task, BUDGET), progress=False, **options)
+    return grid.run(grid_cells, cell_run.run_cell, cache_dir=cache_dir,
+                    inputs=lambda cell: cells.cell_inputs(cell, task, BUDGET),
+                    arguments=lambda cell: (benchmark.METHODS[cell.row], task, BUDGET), progress=False, **options)
 
 
 def _scores(results):
@@ -66,7 +68,7 @@ def test_a_cells_digest_changes_with_its_inputs_and_its_code():
     assert grid.cell_digest(cell, one, {"n": 1}) == grid.cell_digest(cell, one, {"n": 1})
     assert grid.cell_digest(cell, one, {"n": 1}) != grid.cell_digest(cell, one, {"n": 2})
     assert grid.cell_digest(cell, one, {}) != grid.cell_digest(cell, two, {})
-    assert grid.cell_digest(cell, cells.run_cell, {}) != grid.cell_digest(grid.Cell("a", "t", 1), cells.run_cell, {})
+    assert grid.cell_digest(cell, cell_run.run_cell, {}) != grid.cell_digest(grid.Cell("a", "t", 1), cell_run.run_cell, {})
 
 
 def test_a_failing_cell_is_named_and_the_cells_finished_before_it_stay_cached(tmp_path):

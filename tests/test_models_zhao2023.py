@@ -55,6 +55,21 @@ def test_mixed_precision_gives_float32_close_to_float32_run(inputs):
     torch.testing.assert_close(fast, exact, atol=0.05, rtol=0)
 
 
+def test_mixed_precision_runs_in_float32_where_the_cpu_has_no_native_bfloat16(inputs, monkeypatch):
+    # An AVX2-only CPU: oneDNN has no bfloat16 LSTM there, so autocast would fail.
+    monkeypatch.setattr(B, "native_bfloat16", lambda device: False)
+    torch.manual_seed(0)
+    net = small_zhao().eval()
+    exact = net(**inputs)
+    net.mixed_precision = True
+    torch.testing.assert_close(net(**inputs), exact, atol=0, rtol=0)
+
+
+def test_native_bfloat16_is_a_yes_or_no_per_device():
+    assert isinstance(B.native_bfloat16("cpu"), bool)
+    assert B.native_bfloat16("meta") is False
+
+
 def test_branch_needs_its_input(inputs):
     with pytest.raises(ValueError, match="'chroma' input"):
         small_zhao(branches=("harmony",))(tokens=inputs["tokens"])

@@ -6,8 +6,8 @@ class index). :func:`usable_clips` keeps the clips that have everything a compar
 :func:`fresh_split` draws a new balanced, stratified split per seed (for datasets with no
 official split, or papers that average random splits), artist-disjoint when the table has artists.
 
-Notebook: ``01_jeon2017_end_to_end_polarity``, ``04_zhao2022_hierarchical_attention``,
-``05_mmer_analysis_unimodal_fusion``.
+Notebook: ``01_jeon2017_end_to_end_polarity``, ``03_zhao2023_multifaceted_piano``,
+``04_zhao2022_hierarchical_attention``, ``05_mmer_analysis_unimodal_fusion``.
 """
 
 from __future__ import annotations
@@ -25,6 +25,16 @@ from mer_lib.data.tables import artist_groups, group_stratified_split, stratifie
 #: features can be computed from a MIDI rendering).
 FEATURE_SOURCES = {"audio": ("audio_path", "midi_path"), "lyrics": ("lyrics", "lyrics_path"),
                    "context": ("title", "artist"), "comments": ("comments",), "midi": ("midi_path",)}
+
+
+def readable_modalities(modalities: Sequence[str]) -> tuple[str, ...]:
+    """The modalities the rows can read from a dataset that has ``modalities``: audio too where it has MIDI.
+
+    A clip without an audio file is heard through its MIDI rendered with a SoundFont (the audio
+    fallback of :data:`mer_lib.features.pipeline.SOURCE_READERS`, cached; :data:`FEATURE_SOURCES`):
+    that is how EMOPIA, whose recordings are not redistributed, feeds the acoustic rows.
+    """
+    return tuple(dict.fromkeys([*modalities, *(["audio"] if "midi" in modalities else [])]))
 
 
 def split_ids(table: pd.DataFrame) -> dict[str, list[str]]:

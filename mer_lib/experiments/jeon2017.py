@@ -3,8 +3,8 @@
 The networks are in :mod:`mer_lib.models.jeon2017`; this module says what each row of Table 1
 reads (:data:`ROWS`) and how a dataset's table becomes its inputs and targets:
 
-* polarity labels (:func:`polarity_labels`: the dataset's own ``polarity`` column, or a
-  cluster → polarity map for MIREX-like data, checked by :func:`check_polarity_map`);
+* polarity labels come from :func:`mer_lib.data.polarity.polarity_labels` (the dataset's own
+  ``polarity`` column, or a cluster → polarity map for MIREX-like data);
 * the paper's lyrics filter (:func:`lyric_word_counts`, :func:`eligible_clips`: at least 30 words,
   applied when a row of the run reads lyrics);
 * one run per seed (:func:`prepare_run`): the eligible clips class-balanced and split afresh
@@ -82,55 +82,6 @@ def modality_group(row: Row) -> str:
 
 # --- labels and filters -------------------------------------------------------------------------
 
-def check_polarity_map(polarity_map: Mapping, clusters: Sequence[int] = (1, 2, 3, 4, 5)) -> dict[int, str]:
-    """A cluster → polarity map with int keys, checked.
-
-    Raises:
-        ValueError: A key that is not one of ``clusters``, or a value other than
-            ``"positive"``/``"negative"`` (naming it).
-    """
-    checked = {}
-    for key, value in dict(polarity_map).items():
-        try:
-            cluster = int(key)
-        except (TypeError, ValueError):
-            cluster = None
-        if cluster not in clusters:
-            raise ValueError(f"POLARITY_MAP: unknown cluster {key!r}; the dataset's clusters are {list(clusters)}")
-        if value not in POLARITIES:
-            raise ValueError(f"POLARITY_MAP: cluster {key!r} maps to {value!r}; use one of {list(POLARITIES)}")
-        checked[cluster] = value
-    if len(set(checked.values())) < 2:
-        raise ValueError(f"POLARITY_MAP must give both polarities, got {checked}")
-    return checked
-
-
-def polarity_labels(table: pd.DataFrame, polarity_map: Mapping | None = None) -> pd.Series:
-    """Polarity per clip: ``"positive"``, ``"negative"`` or NaN (no label: left out).
-
-    With a non-empty ``polarity_map`` it is read from the ``cluster`` column (clusters absent
-    from the map get NaN: the stricter variants drop them, as the paper drops ambiguous
-    tracks); otherwise the table's own ``polarity`` column is used.
-
-    Raises:
-        ValueError: A bad map (see :func:`check_polarity_map`), or a table with neither a
-            ``polarity`` column nor (with a map) a ``cluster`` column.
-    """
-    if polarity_map:
-        if "cluster" not in table.columns:
-            raise ValueError("POLARITY_MAP needs a 'cluster' column, which this dataset lacks; "
-                             "use POLARITY_MAP: {} to read its 'polarity' column")
-        clusters = sorted(int(c) for c in table["cluster"].dropna().unique())
-        mapping = check_polarity_map(polarity_map, clusters)
-        return table["cluster"].map(lambda c: mapping.get(int(c)) if pd.notna(c) else None).rename("polarity")
-    if "polarity" not in table.columns or table["polarity"].isna().all():
-        raise ValueError("the dataset has no 'polarity' column: give POLARITY_MAP (cluster → polarity)")
-    bad = set(table["polarity"].dropna()) - set(POLARITIES)
-    if bad:
-        raise ValueError(f"unknown polarity values {sorted(bad)}; expected {list(POLARITIES)}")
-    return table["polarity"].copy()
-
-
 def lyric_word_counts(table: pd.DataFrame) -> pd.Series:
     """Words per lyric (all words, before the open-class filter); 0 where a clip has no lyrics."""
     counts = []
@@ -148,7 +99,7 @@ def eligible_clips(table: pd.DataFrame, polarity: pd.Series, min_words: int | No
 
     Args:
         table: Dataset table (``audio_path``/``lyrics``/``lyrics_path``...).
-        polarity: :func:`polarity_labels` of ``table``.
+        polarity: :func:`mer_lib.data.polarity.polarity_labels` of ``table``.
         min_words: Fewest lyric words (the paper: 30); None when no row of the run reads lyrics:
             then only the polarity filters, and a dataset without lyrics keeps its clips.
         group: Column to count by (e.g. ``"cluster"``); default the polarity.

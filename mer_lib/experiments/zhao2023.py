@@ -20,7 +20,7 @@ reporting (best of all epochs, mean of per-batch accuracies) would print for the
 :func:`claims` marks the paper's claims on the run's numbers (:mod:`mer_lib.verdicts`).
 
 A row reads MIDI (the symbolic rows), audio (the acoustic rows) or both (the fused rows); a clip
-without an audio file is heard through its MIDI rendered (:func:`readable_modalities`), so MIDI
+without an audio file is heard through its MIDI rendered (:func:`mer_lib.data.splits.readable_modalities`), so MIDI
 alone feeds every row and audio alone the acoustic ones. Only the inputs of the rows that run are
 extracted (:func:`extract_inputs`).
 
@@ -77,7 +77,7 @@ TABLE_III = ("full", "symbolic_only", "harmony_only", "tone_only", "no_mhsa")
 #: The single-branch rows whose trained branches the fused rows are built from (in branch order).
 BRANCH_ROWS = ("symbolic_only", "harmony_only", "tone_only")
 # What a row reads: MIDI tokens or note statistics, audio (a clip's file, or its MIDI rendered:
-# :func:`readable_modalities`), or both; every row is scored on quadrants.
+# :func:`mer_lib.data.splits.readable_modalities`), or both; every row is scored on quadrants.
 _MIDI = {"modalities": ("midi",), "targets": ("quadrant",)}
 _AUDIO = {"modalities": ("audio",), "targets": ("quadrant",)}
 _BOTH = {"modalities": ("midi", "audio"), "targets": ("quadrant",)}
@@ -138,16 +138,6 @@ def paper_table(metric_names: Sequence[str] = METRICS) -> pd.DataFrame:
 def paper_results() -> dict[str, float]:
     """The paper's numbers as ``{"<row>.<metric>": value}`` (for :meth:`Run.write_results`)."""
     return {f"{row}.{metric}": value for row, values in PAPER_RESULTS.items() for metric, value in values.items()}
-
-
-def readable_modalities(modalities: Sequence[str]) -> tuple[str, ...]:
-    """The modalities the rows can read from a dataset that has ``modalities``: audio too where it has MIDI.
-
-    A clip without an audio file is heard through its MIDI rendered with a SoundFont (the audio
-    fallback of :data:`mer_lib.features.pipeline.SOURCE_READERS`, cached): that is how EMOPIA,
-    whose recordings are not redistributed, feeds the acoustic rows.
-    """
-    return tuple(dict.fromkeys([*modalities, *(["audio"] if "midi" in modalities else [])]))
 
 
 def song_level_options(dataset: str, options: Mapping) -> dict | None:

@@ -7,7 +7,8 @@
 * :class:`StructuredSelfAttention` — Lin et al.'s multi-hop attention pooling of a sequence.
 * :class:`WindowedEncoder` — encodes a long input as the mean of its fixed-size windows, so
   a model trained on short random crops reads a whole excerpt at evaluation.
-* :func:`autocast` — bfloat16 autocast where it helps, a no-op elsewhere.
+* :func:`native_bfloat16` — whether a device computes in bfloat16 natively.
+* :func:`autocast` — bfloat16 autocast where asked and native, a no-op elsewhere.
 
 Notebook: ``03_zhao2023_multifaceted_piano``.
 """
@@ -24,16 +25,30 @@ from torch import nn
 from mer_lib.models.blocks import masked_mean
 
 
+def native_bfloat16(device: torch.device | str) -> bool:
+    """Whether ``device`` computes in bfloat16 natively: a CUDA GPU that supports it, or a CPU
+    whose oneDNN has bfloat16 kernels (AVX-512 BF16 or AMX). On an AVX2-only CPU oneDNN has
+    no bfloat16 LSTM, so a bfloat16 autocast fails there ("could not create a primitive
+    descriptor for the LSTM forward propagation primitive")."""
+    device_type = torch.device(device).type
+    if device_type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+    if device_type == "cpu":
+        return torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    return False
+
+
 def autocast(enabled: bool, device: torch.device | str):
-    """bfloat16 autocast on ``device`` when ``enabled`` (a no-op context otherwise).
+    """bfloat16 autocast on ``device`` when ``enabled`` and the device computes in bfloat16
+    natively (:func:`native_bfloat16`); a no-op context otherwise, so the model runs in
+    float32 and its numbers differ slightly from a bfloat16 run's.
 
     Recurrent layers and convolutions run 2–3× faster in bfloat16 on CPUs with AVX-512 BF16
     and on recent GPUs; weights and optimizer state stay float32.
     """
-    device_type = torch.device(device).type
-    if not enabled:
+    if not (enabled and native_bfloat16(device)):
         return contextlib.nullcontext()
-    return torch.autocast(device_type=device_type, dtype=torch.bfloat16)
+    return torch.autocast(device_type=torch.device(device).type, dtype=torch.bfloat16)
 
 
 class ResidualBlock2d(nn.Module):

@@ -4,11 +4,11 @@ split and seeds.
 A *task* is one label of one dataset (``"mirex_mm:cluster"``) with one split and one set of
 clips shared by every row (:mod:`.tasks`). A *row* is a :class:`~.base.Method`: a simple
 baseline (:mod:`.simple`) or a trainable row of notebooks 01–05 with its notebook's settings
-and a head for the task (:mod:`.paper_rows`). A *cell* is one row trained on one task with one
-seed (:class:`mer_lib.grid.Cell`); :mod:`.cells` builds the grid and computes a cell, which
-:func:`mer_lib.grid.run` runs on Dask; :mod:`.scoring` turns the cells into tables, ranks,
-paired comparisons and verdicts. Model selection reads validation only; the test split is
-read once, by the result.
+and a head for the task (:mod:`.paper_rows`, one module per paper). A *cell* is one row
+trained on one task with one seed (:class:`mer_lib.grid.Cell`); :mod:`.cells` builds the grid,
+:mod:`.cell_run` computes a cell, which :func:`mer_lib.grid.run` runs on Dask; :mod:`.scoring`
+turns the cells into tables, ranks, paired comparisons and verdicts. Model selection reads
+validation only; the test split is read once, by the result.
 
 :data:`METHODS` is the registry of rows, :data:`ROWS` their :class:`~mer_lib.experiments.rows.Row`
 declarations (what each needs), in table order.

@@ -7,6 +7,7 @@ Notebook: ``06_benchmark_common_data``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Callable, Mapping
 
 import numpy as np
@@ -54,6 +55,12 @@ class Method:
     inputs: Inputs | None = None
     head: str = ""
 
+    @property
+    def modules(self) -> tuple[str, ...]:
+        """The modules of its ``fit`` and ``inputs`` functions: with what they import, the code
+        its cells depend on beyond the cell's own work (:mod:`.cell_run`)."""
+        functions = [f.func if isinstance(f, partial) else f for f in (self.fit, self.inputs) if f is not None]
+        return tuple(sorted({f.__module__ for f in functions}))
 
 
 def fit_classifier(model, loaders: Mapping, optimizer, n_classes: int, max_epochs: int, patience: int,

@@ -1,26 +1,24 @@
 """The grid's cells: which (row, task, seed) run and why the others do not, the features
-computed once before the grid, and one cell's work (:func:`run_cell`, run by :func:`mer_lib.grid.run`).
+computed once before the grid, and what determines a cell besides its work
+(:func:`cell_inputs`; the work is :func:`mer_lib.experiments.benchmark.cell_run.run_cell`).
 
 Notebook: ``06_benchmark_common_data``.
 """
 
 from __future__ import annotations
 
-import time
 from dataclasses import asdict
 from typing import Sequence
 
-import numpy as np
 import pandas as pd
 
-from mer_lib import metrics, train
+from mer_lib import provenance
 from mer_lib.experiments import rows
 from mer_lib.experiments.benchmark import METHODS, ROWS
 from mer_lib.experiments.benchmark.base import Budget
 from mer_lib.experiments.benchmark.tasks import Task
 from mer_lib.experiments.rows import Row
 from mer_lib.grid import Cell
-from mer_lib.repro import seed_everything
 
 
 def grid_cells(tasks: Sequence[Task], chosen: Sequence[Row], seeds: Sequence[int]) -> tuple[list[Cell], pd.DataFrame]:
@@ -59,25 +57,8 @@ def origins(chosen: Sequence[Row]) -> pd.DataFrame:
                           "head": METHODS[row.name].head or "its own"} for row in chosen]).set_index("row")
 
 
-def cell_inputs(task: Task, budget: Budget) -> dict:
-    """What determines a cell of ``task`` besides the cell and the code: the data and the budget."""
-    return {"task": task.fingerprint(), "classes": list(map(str, task.classes)), "budget": asdict(budget)}
-
-
-def run_cell(cell: Cell, task: Task, budget: Budget) -> dict:
-    """Fit one row on one task with one seed; score its validation and test predictions.
-
-    Returns:
-        ``{"validation_accuracy", "accuracy", "f1_macro", "test_predictions"}`` (class indices)
-        and ``seconds``, the cell's wall time on its worker (a rerun that reads the cell from
-        the cache keeps it, so a grid computed over several runs still adds up its cost).
-    """
-    started, method = time.perf_counter(), METHODS[cell.row]
-    with train.torch_threads(budget.torch_threads):
-        inputs = method.inputs(task, budget, 1, False) if method.inputs is not None else {}
-        seed_everything(cell.seed)
-        validation, test = method.fit(task, cell.seed, budget, inputs)
-    truth = task.labels("test")
-    return {"validation_accuracy": metrics.accuracy(task.labels("validation"), validation),
-            "accuracy": metrics.accuracy(truth, test), "f1_macro": metrics.f1_macro(truth, test),
-            "test_predictions": np.asarray(test).astype(int).tolist(), "seconds": time.perf_counter() - started}
+def cell_inputs(cell: Cell, task: Task, budget: Budget) -> dict:
+    """What determines a cell of ``task`` besides the cell and the work's code: the data, the
+    budget and the code of the cell's row (the closure of its :attr:`~.base.Method.modules`)."""
+    return {"task": task.fingerprint(), "classes": list(map(str, task.classes)), "budget": asdict(budget),
+            "row_code": provenance.digest_of(METHODS[cell.row].modules, packages=())}

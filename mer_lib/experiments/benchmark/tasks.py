@@ -20,9 +20,9 @@ import numpy as np
 import pandas as pd
 
 from mer_lib.data.base import SPLITS, MERDataset
-from mer_lib.data.splits import FEATURE_SOURCES, usable_clips
+from mer_lib.data.polarity import polarity_labels
+from mer_lib.data.splits import FEATURE_SOURCES, readable_modalities, usable_clips
 from mer_lib.data.tables import PATH_COLUMNS, artist_groups, group_stratified_split, stratified_split
-from mer_lib.experiments import jeon2017, zhao2023
 from mer_lib.features.cache import source_fingerprint
 
 #: The label a dataset is asked to classify when a profile names none: the first it has.
@@ -40,7 +40,7 @@ SPLIT_FRACTIONS = (0.7, 0.1, 0.2)
 #: several clips per song) are case-sensitive and kept as they are.
 GROUPINGS = {"artist": ("artist-disjoint", "artists", artist_groups),
              "song_id": ("song-disjoint", "songs", lambda ids: pd.Series(list(ids), dtype=object))}
-#: How a task hears a modality its dataset has no files of (:func:`mer_lib.experiments.zhao2023.readable_modalities`).
+#: How a task hears a modality its dataset has no files of (:func:`mer_lib.data.splits.readable_modalities`).
 HEARD_AS = {"audio": "its MIDI rendered with a SoundFont"}
 
 
@@ -101,7 +101,7 @@ def task_labels(dataset: MERDataset, labels: Sequence[str] = ()) -> list[str]:
 def label_column(dataset: MERDataset, label: str, polarity_map: Mapping | None = None) -> pd.Series:
     """A dataset's ``label`` per clip; ``polarity`` may come from clusters (``POLARITY_MAP``)."""
     if label == "polarity":
-        return jeon2017.polarity_labels(dataset.table, polarity_map)
+        return polarity_labels(dataset.table, polarity_map)
     if label not in dataset.targets:
         raise ValueError(f"dataset {dataset.name!r} has no {label!r} label; it has {list(dataset.targets)}")
     return dataset.table[label]
@@ -158,7 +158,7 @@ def make_task(dataset: MERDataset, label: str, polarity_map: Mapping | None = No
     table = dataset.table.assign(label=label_column(dataset, label, polarity_map))
     table = table[table["label"].notna()]
     offered, left_out = [], {}
-    for modality in zhao2023.readable_modalities(dataset.modalities):
+    for modality in readable_modalities(dataset.modalities):
         _, counts = usable_clips(table, [modality], [])
         share = counts["kept"].sum() / max(len(table), 1)
         if share >= min_coverage:

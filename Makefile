@@ -21,8 +21,10 @@ export OMP_WAIT_POLICY ?= PASSIVE
 
 # Notebooks run at once by `make reports` and `make verify` (each uses one core).
 JOBS ?= 2
-# Profiles `make verify` reruns (real ones only where their data is present).
+# Profiles `make verify` reruns (real ones only where their data is present), and of which
+# notebooks (names or numbers, comma-separated; empty: all).
 VERIFY_PROFILES ?= demo
+VERIFY_NOTEBOOKS ?=
 
 .PHONY: help setup constraints reports verify test real bench bench-reproduce site handouts lab clean clean-cache distclean
 
@@ -53,7 +55,7 @@ reports: $(SETUP_STAMP)  ## run every stale demo profile into reports/ (FORCE=1:
 	$(PY) -m mer_lib.runner --all demo --jobs $(JOBS) $(if $(FORCE),--force)
 
 verify: $(SETUP_STAMP)  ## rerun every demo report (and VERIFY_PROFILES=...) from a cold cache; compare
-	$(PY) -m mer_lib.verify --profiles $(VERIFY_PROFILES) --jobs $(JOBS)
+	$(PY) -m mer_lib.verify --profiles $(VERIFY_PROFILES) --jobs $(JOBS) $(if $(VERIFY_NOTEBOOKS),--notebooks $(VERIFY_NOTEBOOKS))
 
 test: $(SETUP_STAMP)  ## run the test suite (unit tests + smoke run of every notebook)
 	$(PY) -m pytest

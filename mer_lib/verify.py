@@ -5,6 +5,7 @@ Usage::
     python -m mer_lib.verify                         # every demo profile
     python -m mer_lib.verify --profiles demo,mirex   # and real profiles whose data is present
     python -m mer_lib.verify --jobs 1 --keep /tmp/v  # serially, keeping the scratch reports
+    python -m mer_lib.verify --notebooks 01,03       # only these notebooks' reports
 
 Every profile runs into a scratch reports folder with a new, empty cache (generated corpus,
 features, renderings and numba's JIT cache), ``--jobs`` notebooks at a time. Then each new
@@ -30,6 +31,7 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Sequence
 
 from mer_lib import params as P
 from mer_lib.fileio import atomic_write_text
@@ -159,11 +161,28 @@ def cold_environment(scratch: Path) -> dict[str, str]:
             "MER_REPORTS_DIR": str(scratch / "reports")}
 
 
-def verify_jobs(profiles: list[str], scratch: Path) -> tuple[list[Job], list[str]]:
-    """The reports to rerun (committed ones of ``profiles`` whose data is present) and the
-    ones skipped, with why."""
+def chosen_notebooks(names: Sequence[str] = ()) -> list[str]:
+    """The notebooks named by ``names`` (full names or their leading number, ``"03"``); every
+    notebook when ``names`` is empty.
+
+    Raises:
+        ValueError: A name that matches no notebook (the message lists them).
+    """
+    every = P.notebook_names()
+    chosen = []
+    for name in names:
+        found = [nb for nb in every if nb == name or nb.split("_", 1)[0] == name]
+        if not found:
+            raise ValueError(f"no notebook {name!r}; the notebooks are {every}")
+        chosen += found
+    return [nb for nb in every if nb in chosen] if names else list(every)
+
+
+def verify_jobs(profiles: list[str], scratch: Path, notebooks: Sequence[str] = ()) -> tuple[list[Job], list[str]]:
+    """The reports to rerun (committed ones of ``profiles`` whose data is present, of the
+    ``notebooks`` chosen by :func:`chosen_notebooks`) and the ones skipped, with why."""
     jobs, skipped = [], []
-    for notebook in P.notebook_names():
+    for notebook in chosen_notebooks(notebooks):
         for profile in profiles:
             committed = reports_dir() / notebook / profile
             if profile not in P.profile_names(notebook):
@@ -184,19 +203,25 @@ def verify_jobs(profiles: list[str], scratch: Path) -> tuple[list[Job], list[str
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m mer_lib.verify", description=__doc__.split("\n")[0])
     parser.add_argument("--profiles", default="demo", help="comma-separated profiles (default demo)")
+    parser.add_argument("--notebooks", default="", help="comma-separated notebooks or their numbers (default all)")
     parser.add_argument("--jobs", type=int, default=2, help="notebooks run at once (default 2)")
     parser.add_argument("--tolerance", type=float, default=0.0, help="largest accepted |difference|")
     parser.add_argument("--keep", type=Path, help="scratch folder to use and keep (default: a temporary one)")
     parser.add_argument("--timing-out", type=Path, help="write the wall times to this JSON file")
     args = parser.parse_args(argv)
     profiles = [p.strip() for p in args.profiles.split(",") if p.strip()]
+    try:
+        notebooks = chosen_notebooks([n.strip() for n in args.notebooks.split(",") if n.strip()])
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     scratch = Path(args.keep or tempfile.mkdtemp(prefix="mer-verify-")).resolve()
     if args.keep and scratch.exists() and any(scratch.iterdir()):
         print(f"error: --keep {scratch} must be a new or empty folder (the cache must start cold)",
               file=sys.stderr)
         return 2
     env = cold_environment(scratch)
-    jobs, skipped = verify_jobs(profiles, scratch)
+    jobs, skipped = verify_jobs(profiles, scratch, notebooks)
     for line in skipped:
         print(f"[verify] skip {line}")
     print(f"[verify] {len(jobs)} reports, {args.jobs} at a time, cold cache in {env['MER_CACHE_DIR']}", flush=True)

@@ -9,6 +9,7 @@ import pytest
 from mer_lib import report_index
 from mer_lib.paths import PROJECT_ROOT
 from mer_lib.reporting import is_timing, start_run
+from mer_lib import verify
 from mer_lib.verify import compare_reports
 
 REPORTS = PROJECT_ROOT / "reports"
@@ -99,3 +100,14 @@ def test_the_reports_index_flags_a_report_from_uncommitted_code():
     clean = {"git_commit": "0123456789abcdef"}
     assert report_index.commit_cell(clean) == "`0123456`"
     assert "uncommitted code" in report_index.commit_cell({"git_commit": "0123456789abcdef+dirty"})
+
+
+def test_verify_reruns_only_the_notebooks_named_by_name_or_number(tmp_path):
+    jobs, _ = verify.verify_jobs(["demo"], tmp_path, ["03", "01_jeon2017_end_to_end_polarity"])
+    assert [job.notebook for job in jobs] == ["01_jeon2017_end_to_end_polarity", "03_zhao2023_multifaceted_piano"]
+    assert len(verify.chosen_notebooks()) == len(verify.P.notebook_names())
+
+
+def test_an_unknown_notebook_is_refused_before_anything_runs(tmp_path, capsys):
+    assert verify.main(["--notebooks", "07", "--keep", str(tmp_path / "scratch")]) == 2
+    assert "no notebook '07'" in capsys.readouterr().err and not (tmp_path / "scratch").exists()

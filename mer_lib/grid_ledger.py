@@ -9,7 +9,10 @@ finished and its ``seconds`` how long it ran on its worker, so a session's grid 
 the earliest finish less its time and ended at the last finish.
 
 The ledger, ``sessions.csv`` beside the cells, has ``session, grid_started, last_cell,
-wall_hours, cells, cell_hours``; the grid's wall time is the sum of ``wall_hours`` (a cell
+wall_hours, cells, cell_hours, cpu``; ``cpu`` names the processor that computed the session's
+cells (the machine recording them), because a grid's sessions run on machines drawn by chance
+and its cells are meant to be the same on each (``mer_lib.repro.PINNED_NUMERICS``); the
+grid's wall time is the sum of ``wall_hours`` (a cell
 cut off by a session's end is computed again by the next, and its lost time is in no line).
 File times do not survive a ``git clone``: record a session before its cells are committed.
 
@@ -22,6 +25,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import platform
 from pathlib import Path
 
 import pandas as pd
@@ -29,11 +33,26 @@ import pandas as pd
 from mer_lib.fileio import atomic_write_text
 
 LEDGER = "sessions.csv"
-COLUMNS = ["session", "grid_started", "last_cell", "wall_hours", "cells", "cell_hours"]
+COLUMNS = ["session", "grid_started", "last_cell", "wall_hours", "cells", "cell_hours", "cpu"]
+CPUINFO = Path("/proc/cpuinfo")
 
 
 def _iso(timestamp: float) -> str:
     return dt.datetime.fromtimestamp(timestamp, dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def cpu_name(cpuinfo: Path = CPUINFO) -> str:
+    """This machine's processor, e.g. ``"AMD EPYC (AVX2)"``: its model name and its widest vector
+    instructions (AVX-512, AVX2), which decide the kernels a library picks where it is not pinned."""
+    try:
+        text = cpuinfo.read_text()
+    except OSError:
+        return platform.processor() or platform.machine()
+    fields = dict(line.split(":", 1) for line in text.splitlines() if ":" in line)
+    fields = {key.strip(): value.strip() for key, value in fields.items()}
+    flags = set(fields.get("flags", "").split())
+    widest = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    return f"{fields.get('model name', platform.machine())} ({widest})"
 
 
 def session_line(folder: str | os.PathLike, session: str, since: dt.datetime) -> dict:
@@ -52,13 +71,16 @@ def session_line(folder: str | os.PathLike, session: str, since: dt.datetime) ->
     started, ended = min(s for s, _ in finished), max(e for _, e in finished)
     return {"session": session, "grid_started": _iso(started), "last_cell": _iso(ended),
             "wall_hours": round((ended - started) / 3600, 3), "cells": len(finished),
-            "cell_hours": round(sum(e - s for s, e in finished) / 3600, 3)}
+            "cell_hours": round(sum(e - s for s, e in finished) / 3600, 3), "cpu": cpu_name()}
 
 
 def read(folder: str | os.PathLike) -> pd.DataFrame:
     """The ledger of the grid in ``folder`` (no lines when it has none)."""
     path = Path(folder) / LEDGER
-    return pd.read_csv(path) if path.exists() else pd.DataFrame(columns=COLUMNS)
+    ledger = pd.read_csv(path) if path.exists() else pd.DataFrame(columns=COLUMNS)
+    if "cpu" not in ledger:  # a ledger from before the column
+        ledger["cpu"] = "not recorded"
+    return ledger[COLUMNS]
 
 
 def record(folder: str | os.PathLike, session: str, since: dt.datetime) -> dict:

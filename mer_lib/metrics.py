@@ -357,7 +357,7 @@ def bootstrap_ci_over_seeds(y_true, y_preds, metric=accuracy, n_boot: int = 2000
     (the mean over seeds), with the test sample as the source of spread.
     """
     truth, pairs = _seed_predictions(y_true, y_preds, "bootstrap_ci_over_seeds")
-    values = [_seed_mean(metric, truth, pairs, idx) for idx in _resamples(len(truth), n_boot, seed)]
+    values = _seed_means(metric, truth, pairs, _resamples(len(truth), n_boot, seed))
     return float(np.quantile(values, alpha / 2)), float(np.quantile(values, 1 - alpha / 2))
 
 
@@ -377,8 +377,8 @@ def paired_bootstrap_over_seeds(y_true, y_preds, reference_preds, metric=accurac
     _, reference = _seed_predictions(y_true, reference_preds, "paired_bootstrap_over_seeds")
     whole = np.arange(len(truth))
     difference = _seed_mean(metric, truth, pairs, whole) - _seed_mean(metric, truth, reference, whole)
-    values = [_seed_mean(metric, truth, pairs, idx) - _seed_mean(metric, truth, reference, idx)
-              for idx in _resamples(len(truth), n_boot, seed)]
+    resamples = _resamples(len(truth), n_boot, seed)
+    values = _seed_means(metric, truth, pairs, resamples) - _seed_means(metric, truth, reference, resamples)
     return float(difference), float(np.quantile(values, alpha / 2)), float(np.quantile(values, 1 - alpha / 2))
 
 
@@ -396,6 +396,13 @@ def _resamples(n: int, n_boot: int, seed: int) -> np.ndarray:
 
 def _seed_mean(metric, truth: np.ndarray, predictions: list[np.ndarray], idx: np.ndarray) -> float:
     return float(np.mean([metric(truth[idx], pred[idx]) for pred in predictions]))
+
+
+def _seed_means(metric, truth: np.ndarray, predictions: list[np.ndarray], resamples: np.ndarray) -> np.ndarray:
+    """:func:`_seed_mean` of every resample (a row of clip indices each)."""
+    if metric is accuracy:  # all resamples at once: the same numbers, without a scikit-learn call per resample
+        return np.mean([(truth[resamples] == pred[resamples]).mean(axis=1) for pred in predictions], axis=0)
+    return np.array([_seed_mean(metric, truth, predictions, idx) for idx in resamples])
 
 
 def per_tag_report(y_true, scores, tags):

@@ -20,16 +20,19 @@ RECORDED_PACKAGES = provenance.COMPUTE_PACKAGES + ("papermill",)
 
 #: Environment that pins a run's numerics, so its numbers do not depend on the machine's core
 #: count or vector instruction set (x86 with AVX2 or newer): one thread per BLAS/OpenMP pool
-#: (a notebook uses one core; ``make reports`` runs two at once), PyTorch's AVX2 kernels even
-#: on AVX-512 machines, MKL's AVX2 code path (its conditional numerical reproducibility),
-#: OpenBLAS's Haswell kernels. oneDNN is not capped (``DNNL_MAX_CPU_ISA=AVX2`` leaves it no
-#: bfloat16 LSTM, which ``03_zhao2023``'s mixed precision uses where the CPU has one: see
-#: :func:`mer_lib.models.blocks_sequence.native_bfloat16`), so bfloat16 results may still
-#: differ between CPU generations, and a CPU without bfloat16 runs that notebook in float32. Set for every notebook kernel by the runner; a value
-#: already in the environment wins, and results.json records what was used.
+#: (a notebook uses one core; ``make reports`` runs two at once), and the AVX2 code paths of
+#: every library that picks its kernels by the CPU, even on AVX-512 machines: PyTorch's own
+#: kernels, oneDNN's (PyTorch's CPU convolutions and recurrent layers), MKL's (its conditional
+#: numerical reproducibility), OpenBLAS's (Haswell) and NumPy's (its AVX-512 groups off).
+#: Measured without the oneDNN cap: a Jeon 2017 audio CNN trained on an Intel Xeon with
+#: AVX-512 and on an AMD EPYC with AVX2 ended at test accuracies .291 and .390. Under the cap
+#: oneDNN has no bfloat16 kernels, so bfloat16 autocast is off on every CPU
+#: (:func:`mer_lib.models.blocks_sequence.native_bfloat16`). Set for every notebook kernel by
+#: the runner; a value already in the environment wins, and results.json records what was used.
 PINNED_NUMERICS = {
     "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
-    "ATEN_CPU_CAPABILITY": "avx2", "MKL_CBWR": "AVX2", "OPENBLAS_CORETYPE": "Haswell",
+    "ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_CBWR": "AVX2",
+    "OPENBLAS_CORETYPE": "Haswell", "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
 }
 
 

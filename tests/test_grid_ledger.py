@@ -26,7 +26,8 @@ def test_a_session_line_spans_its_first_cell_start_to_its_last_cell_end_and_sums
     _cell(tmp_path, "b", 1800.0, 3600.0)                 # ran from +1800 s to +3600 s
     line = grid_ledger.session_line(tmp_path, "s1", SINCE)
     assert line == {"session": "s1", "grid_started": "2026-12-03T09:05:00Z", "last_cell": "2026-12-03T10:00:00Z",
-                    "wall_hours": round(3300 / 3600, 3), "cells": 2, "cell_hours": 0.667}
+                    "wall_hours": round(3300 / 3600, 3), "cells": 2, "cell_hours": 0.667,
+                    "cpu": grid_ledger.cpu_name()}
 
 
 def test_recording_a_session_again_replaces_its_line_and_keeps_the_others(tmp_path):
@@ -49,3 +50,19 @@ def test_a_session_that_finished_no_cell_is_an_error_naming_it(tmp_path):
 
 def test_a_folder_without_a_ledger_reads_as_no_lines(tmp_path):
     assert grid_ledger.read(tmp_path).empty
+
+
+@pytest.mark.parametrize(("flags", "widest"), [("fpu avx avx2 fma avx512f avx512_bf16", "AVX-512"),
+                                               ("fpu avx avx2 fma", "AVX2"), ("fpu sse2", "no AVX2")])
+def test_the_cpu_is_named_by_its_model_and_its_widest_vector_instructions(tmp_path, flags, widest):
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text(f"processor\t: 0\nmodel name\t: Some CPU 9000\nflags\t\t: {flags}\n\n"
+                       f"processor\t: 1\nmodel name\t: Some CPU 9000\nflags\t\t: {flags}\n")
+    assert grid_ledger.cpu_name(cpuinfo) == f"Some CPU 9000 ({widest})"
+
+
+def test_a_ledger_written_before_the_cpu_column_reads_with_the_cpu_not_recorded(tmp_path):
+    (tmp_path / grid_ledger.LEDGER).write_text("session,grid_started,last_cell,wall_hours,cells,cell_hours\n"
+                                               "s1,2026-12-03T09:05:00Z,2026-12-03T10:00:00Z,0.917,2,0.667\n")
+    ledger = grid_ledger.read(tmp_path)
+    assert list(ledger.columns) == grid_ledger.COLUMNS and list(ledger["cpu"]) == ["not recorded"]

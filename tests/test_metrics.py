@@ -104,3 +104,13 @@ def test_a_paired_bootstrap_interval_lies_above_zero_for_a_row_right_where_its_r
     assert difference == 1.0 and low == high == 1.0
     with pytest.raises(ValueError, match="at least one seed"):
         metrics.paired_bootstrap_over_seeds(y, [], reference)
+
+
+@pytest.mark.parametrize("n_seeds", [1, 3, 5])
+def test_the_accuracy_of_all_resamples_at_once_equals_scoring_each_resample_exactly(n_seeds):
+    rng = np.random.default_rng(1)
+    y = rng.integers(0, 5, 141)
+    preds = [np.where(rng.random(141) < 0.4, y, rng.integers(0, 5, 141)) for _ in range(n_seeds)]
+    resamples = metrics._resamples(len(y), 300, 0)
+    one_by_one = [metrics._seed_mean(metrics.accuracy, y, preds, idx) for idx in resamples]
+    assert metrics._seed_means(metrics.accuracy, y, preds, resamples).tolist() == one_by_one

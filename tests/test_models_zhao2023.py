@@ -70,6 +70,17 @@ def test_native_bfloat16_is_a_yes_or_no_per_device():
     assert B.native_bfloat16("meta") is False
 
 
+@pytest.mark.parametrize(("cap", "native"), [("AVX2", False), ("avx512_core", False), ("AVX512_CORE_AMX", True), (None, True)])
+def test_a_cpu_computes_bfloat16_only_where_onednn_is_not_capped_below_it(monkeypatch, cap, native):
+    monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", lambda: True)  # as on an AVX-512 BF16 CPU
+    monkeypatch.delenv("DNNL_MAX_CPU_ISA", raising=False)
+    if cap is None:
+        monkeypatch.delenv("ONEDNN_MAX_CPU_ISA", raising=False)
+    else:
+        monkeypatch.setenv("ONEDNN_MAX_CPU_ISA", cap)
+    assert B.native_bfloat16("cpu") is (native and torch.backends.mkldnn.is_available())
+
+
 def test_branch_needs_its_input(inputs):
     with pytest.raises(ValueError, match="'chroma' input"):
         small_zhao(branches=("harmony",))(tokens=inputs["tokens"])

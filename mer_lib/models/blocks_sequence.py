@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import os
 
 import torch
 import torch.nn.functional as F
@@ -25,16 +26,25 @@ from torch import nn
 from mer_lib.models.blocks import masked_mean
 
 
+#: oneDNN's instruction-set caps (``ONEDNN_MAX_CPU_ISA``) that keep its bfloat16 kernels.
+ONEDNN_BFLOAT16_ISAS = frozenset({"ALL", "DEFAULT", "AVX512_CORE_BF16", "AVX512_CORE_FP16", "AVX512_CORE_AMX",
+                                  "AVX512_CORE_AMX_FP16", "AVX10_1_512", "AVX10_1_512_AMX", "AVX10_1_512_AMX_FP16",
+                                  "AVX10_2_512", "AVX10_2_512_AMX_2"})
+
+
 def native_bfloat16(device: torch.device | str) -> bool:
     """Whether ``device`` computes in bfloat16 natively: a CUDA GPU that supports it, or a CPU
-    whose oneDNN has bfloat16 kernels (AVX-512 BF16 or AMX). On an AVX2-only CPU oneDNN has
-    no bfloat16 LSTM, so a bfloat16 autocast fails there ("could not create a primitive
-    descriptor for the LSTM forward propagation primitive")."""
+    whose oneDNN has bfloat16 kernels (AVX-512 BF16 or AMX) and is not capped below them
+    (``ONEDNN_MAX_CPU_ISA``, which the runner pins to AVX2: :data:`mer_lib.repro.PINNED_NUMERICS`).
+    On an AVX2 CPU oneDNN has no bfloat16 LSTM, so a bfloat16 autocast fails there ("could not
+    create a primitive descriptor for the LSTM forward propagation primitive")."""
     device_type = torch.device(device).type
     if device_type == "cuda":
         return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     if device_type == "cpu":
-        return torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+        cap = os.environ.get("ONEDNN_MAX_CPU_ISA", os.environ.get("DNNL_MAX_CPU_ISA", "ALL")).upper()
+        return (cap in ONEDNN_BFLOAT16_ISAS and torch.backends.mkldnn.is_available()
+                and torch.ops.mkldnn._is_mkldnn_bf16_supported())
     return False
 
 

@@ -25,9 +25,8 @@ from mer_lib.experiments.rows import Row
 #: averaged), 2 short chunks for the ResNet (32 base channels), Adam 1e-3 with L2 1e-4, a
 #: cosine schedule, batches of 16, the epoch of best validation 4Q accuracy restored; fusion
 #: heads on 2-fold out-of-fold branch vectors, at most 60 epochs with patience 10. Float32,
-#: unlike notebook 03's bfloat16: bfloat16 runs only on some CPUs (see
-#: :func:`mer_lib.models.blocks_sequence.native_bfloat16`), and a cell must compute the same
-#: numbers whichever machine of a grid runs it.
+#: unlike notebook 03's bfloat16 on a GPU: a cell must compute the same numbers whichever
+#: machine of a grid runs it (see :func:`mer_lib.models.blocks_sequence.native_bfloat16`).
 ZHAO2023 = {"token_window": 64, "max_tokens": 256, "frame_window_seconds": 5.0, "max_chunks": 2,
             "resnet_channels": 32, "batch_size": 16, "learning_rate": 1e-3, "weight_decay": 1e-4,
             "schedule": "cosine", "mixed_precision": False, "fusion_epochs": 60, "fusion_patience": 10, "fusion_folds": 2}
